@@ -1,0 +1,319 @@
+package ring_test
+
+import (
+	"sync"
+	"testing"
+
+	"github.com/Workiva/go-datastructures/queue"
+
+	"github.com/hotpath-go/hotpath/events"
+	"github.com/hotpath-go/hotpath/ring"
+)
+
+// The benchmarks move events.Raw values (56 bytes; one 64-byte slot in our rings) from producer
+// goroutines to consumer goroutines. ns/op is per event in every variant. The baselines run in
+// the same benchmark, on the same element: a buffered Go channel of the same capacity, and
+// Workiva's RingBuffer (which holds interface{} values: we pass pointers into a preallocated
+// pool of events, so it does not allocate either, and the consumer copies the event out).
+
+const benchRing = 1024
+
+// sink keeps consumers' reads from being optimised away.
+type sink struct {
+	sum uint64
+	_   [56]byte
+}
+
+func BenchmarkSPSC(b *testing.B) {
+	b.Run("hotpath", func(b *testing.B) {
+		b.ReportAllocs()
+		r, _ := ring.NewSPSC[events.Raw](benchRing, benchWait...)
+		var s sink
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for {
+				v, err := r.Pop()
+				if err != nil {
+					return
+				}
+				s.sum += v.ID
+			}
+		}()
+		var e events.Raw
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			e.ID = uint64(i)
+			_ = r.Push(e)
+		}
+		r.Close()
+		<-done
+	})
+	b.Run("chan", func(b *testing.B) {
+		b.ReportAllocs()
+		ch := make(chan events.Raw, benchRing)
+		var s sink
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for v := range ch {
+				s.sum += v.ID
+			}
+		}()
+		var e events.Raw
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			e.ID = uint64(i)
+			ch <- e
+		}
+		close(ch)
+		<-done
+	})
+	b.Run("workiva", func(b *testing.B) {
+		b.ReportAllocs()
+		rb := queue.NewRingBuffer(benchRing)
+		pool := make([]events.Raw, 4*benchRing)
+		var s sink
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for {
+				v, err := rb.Get()
+				if err != nil {
+					return
+				}
+				e := *v.(*events.Raw)
+				if e.Flags == 1 {
+					return
+				}
+				s.sum += e.ID
+			}
+		}()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			e := &pool[i&(len(pool)-1)]
+			e.ID = uint64(i)
+			_ = rb.Put(e)
+		}
+		_ = rb.Put(&events.Raw{Header: events.Header{Flags: 1}})
+		<-done
+	})
+}
+
+// BenchmarkSPSCBatch moves events in batches of 64: our ring reserves 64 slots, writes them in
+// place and commits them at once, and the consumer drains whatever is ready; the channel carries
+// [64]events.Raw arrays; copy is one goroutine copying the same bytes between two arrays (the
+// floor: memory speed with no hand-off at all).
+func BenchmarkSPSCBatch(b *testing.B) {
+	const size = 64
+	b.Run("size=64/hotpath", func(b *testing.B) {
+		b.ReportAllocs()
+		r, _ := ring.NewSPSC[events.Raw](benchRing, benchWait...)
+		var s sink
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for {
+				l, u, err := r.Wait(size)
+				if err != nil {
+					return
+				}
+				for p := l; p < u; p++ {
+					s.sum += r.Slot(p).ID
+				}
+				r.Release(u)
+			}
+		}()
+		b.ResetTimer()
+		for i := 0; i < b.N; i += size {
+			n := min(size, b.N-i)
+			l, _ := r.Reserve(n)
+			for j := range n {
+				r.Slot(l + uint64(j)).ID = uint64(i + j)
+			}
+			r.Commit(l, n)
+		}
+		r.Close()
+		<-done
+	})
+	b.Run("size=64/chan", func(b *testing.B) {
+		b.ReportAllocs()
+		ch := make(chan [size]events.Raw, benchRing/size)
+		var s sink
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for batch := range ch {
+				for j := range batch {
+					s.sum += batch[j].ID
+				}
+			}
+		}()
+		var batch [size]events.Raw
+		b.ResetTimer()
+		for i := 0; i < b.N; i += size {
+			for j := range batch {
+				batch[j].ID = uint64(i + j)
+			}
+			ch <- batch
+		}
+		close(ch)
+		<-done
+	})
+	b.Run("size=64/copy", func(b *testing.B) {
+		b.ReportAllocs()
+		src := make([]events.Raw, benchRing)
+		dst := make([]events.Raw, benchRing)
+		var s sink
+		b.ResetTimer()
+		for i := 0; i < b.N; i += size {
+			o := i & (benchRing - 1)
+			for j := range size {
+				src[o+j].ID = uint64(i + j)
+			}
+			copy(dst[o:o+size], src[o:o+size])
+			for j := range size {
+				s.sum += dst[o+j].ID
+			}
+		}
+	})
+}
+
+// BenchmarkMPMC: two producers push b.N events between them, one at a time; two consumers take
+// them. Our consumers take every ready event with one claim (Drain), as the engine's workers do;
+// channel and Workiva consumers take one per call, which is all those APIs offer.
+func BenchmarkMPMC(b *testing.B) {
+	const P, C = 2, 2
+	run := func(b *testing.B, push func(p, i int), consume func(), finish func()) {
+		b.ReportAllocs()
+		var cwg, pwg sync.WaitGroup
+		for range C {
+			cwg.Add(1)
+			go func() { defer cwg.Done(); consume() }()
+		}
+		b.ResetTimer()
+		for p := range P {
+			pwg.Add(1)
+			go func() {
+				defer pwg.Done()
+				for i := p; i < b.N; i += P {
+					push(p, i)
+				}
+			}()
+		}
+		pwg.Wait()
+		finish()
+		cwg.Wait()
+	}
+	b.Run("2P2C/hotpath", func(b *testing.B) {
+		r, _ := ring.NewMPMC[events.Raw](benchRing, benchWait...)
+		sums := make([]sink, C+1)
+		run(b, func(p, i int) {
+			_ = r.Push(events.Raw{Header: events.Header{ID: uint64(i)}})
+		}, func() {
+			var s sink
+			for {
+				if _, err := r.Drain(64, func(v *events.Raw, _ bool) { s.sum += v.ID }); err != nil {
+					break
+				}
+			}
+			sums[C].sum += s.sum
+		}, r.Close)
+	})
+	b.Run("2P2C/chan", func(b *testing.B) {
+		ch := make(chan events.Raw, benchRing)
+		run(b, func(p, i int) {
+			ch <- events.Raw{Header: events.Header{ID: uint64(i)}}
+		}, func() {
+			var s sink
+			for v := range ch {
+				s.sum += v.ID
+			}
+		}, func() { close(ch) })
+	})
+	b.Run("2P2C/workiva", func(b *testing.B) {
+		rb := queue.NewRingBuffer(benchRing)
+		pools := [P][]events.Raw{make([]events.Raw, 4*benchRing), make([]events.Raw, 4*benchRing)}
+		stop := &events.Raw{Header: events.Header{Flags: 1}}
+		run(b, func(p, i int) {
+			e := &pools[p][(i/P)&(4*benchRing-1)]
+			e.ID = uint64(i)
+			_ = rb.Put(e)
+		}, func() {
+			var s sink
+			for {
+				v, err := rb.Get()
+				if err != nil {
+					return
+				}
+				e := *v.(*events.Raw)
+				if e.Flags == 1 {
+					return
+				}
+				s.sum += e.ID
+			}
+		}, func() {
+			for range C {
+				_ = rb.Put(stop)
+			}
+		})
+	})
+}
+
+// BenchmarkMulticast: one producer, two consumers that each see every event. The channel version
+// sends each event to one channel per consumer.
+func BenchmarkMulticast(b *testing.B) {
+	b.Run("1P2C/hotpath", func(b *testing.B) {
+		b.ReportAllocs()
+		r, _ := ring.NewMulticast[events.Raw](benchRing, benchWait...)
+		var wg sync.WaitGroup
+		for range 2 {
+			c, _ := r.NewConsumer()
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				var s sink
+				for {
+					if _, err := c.Drain(64, func(v *events.Raw, _ bool) { s.sum += v.ID }); err != nil {
+						return
+					}
+				}
+			}()
+		}
+		var e events.Raw
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			e.ID = uint64(i)
+			_ = r.Push(e)
+		}
+		r.Close()
+		wg.Wait()
+	})
+	b.Run("1P2C/chan", func(b *testing.B) {
+		b.ReportAllocs()
+		chs := []chan events.Raw{make(chan events.Raw, benchRing), make(chan events.Raw, benchRing)}
+		var wg sync.WaitGroup
+		for _, ch := range chs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				var s sink
+				for v := range ch {
+					s.sum += v.ID
+				}
+			}()
+		}
+		var e events.Raw
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			e.ID = uint64(i)
+			chs[0] <- e
+			chs[1] <- e
+		}
+		close(chs[0])
+		close(chs[1])
+		wg.Wait()
+	})
+}
+
+var benchWait = []ring.Option{ring.WithWait(ring.SpinYield())}

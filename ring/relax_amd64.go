@@ -1,0 +1,6 @@
+package ring
+
+// cpuRelax executes one PAUSE instruction.
+//
+//go:noescape
+func cpuRelax()

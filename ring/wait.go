@@ -1,0 +1,140 @@
+package ring
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Wait is a wait strategy: what a producer does while the ring is full, or a consumer while it
+// is empty. A goroutine first busy-spins Spin times, then calls runtime.Gosched Yield times,
+// then, if Park is set, parks. Negative Spin or Yield means "forever" at that stage. The zero
+// value spins 0 times, yields forever.
+//
+// A parked consumer sleeps until a producer publishes and wakes it: parking consumers cost every
+// publish a full memory barrier (an XCHG on amd64, ~20 cycles) where spinning consumers need only
+// a release store (a plain MOV). A parked producer (the ring is full) instead sleeps in short,
+// growing naps (up to MaxNap) and re-checks: waking it would cost a barrier on every release by
+// every consumer, the hottest operation of all, for a case - a full ring - that is already a
+// back-pressure stall. Choose per ring: [Parking] for engines that must idle at ~0% CPU,
+// [SpinYield] or [BusySpin] for dedicated cores.
+type Wait struct {
+	Spin  int  // busy-spin iterations before yielding; < 0: spin forever
+	Yield int  // runtime.Gosched calls before parking; < 0: yield forever
+	Park  bool // park after spinning and yielding (consumers: until woken; producers: nap)
+}
+
+// MaxNap is the longest nap of a parked producer between checks for room.
+const MaxNap = time.Millisecond
+
+// BusySpin never gives up its core: lowest wake-up latency, 100% CPU while waiting. Use it only
+// on a pinned, isolated core; two busy spinners on one CPU hand off in milliseconds.
+func BusySpin() Wait { return Wait{Spin: -1} }
+
+// SpinYield spins briefly, then yields to the Go scheduler forever: low latency, and fair to
+// other goroutines, but an idle waiter still burns its core.
+func SpinYield() Wait { return Wait{Spin: 100, Yield: -1} }
+
+// Parking spins briefly, yields a little, then parks: an idle ring costs ~0% CPU and a parked
+// waiter is woken within microseconds of the next publish.
+func Parking() Wait { return Wait{Spin: 100, Yield: 20, Park: true} }
+
+// waiters is where goroutines of one side of a ring park. The protocol is Dekker's: a waiter
+// registers (n++, a full barrier) and then re-checks its condition under mu; the other side makes
+// the condition true with a sequentially consistent store and then reads n. Either the waiter
+// sees the new state, or the waker sees the waiter and, by taking mu, finds it inside cond.Wait
+// and wakes it. No wake-up is lost, and nothing is locked while nobody is parked.
+type waiters struct {
+	n    atomic.Int32 // goroutines parked or about to park; read by every publish
+	_    [CacheLine - 4]byte
+	mu   sync.Mutex
+	cond sync.Cond
+}
+
+func (w *waiters) init() { w.cond.L = &w.mu }
+
+// wake wakes the parked waiters, if any. It is cheap when nobody waits: one load of a line
+// nobody writes.
+func (w *waiters) wake() {
+	if w.n.Load() != 0 {
+		w.wakeSlow()
+	}
+}
+
+//go:noinline
+func (w *waiters) wakeSlow() {
+	w.mu.Lock()
+	w.cond.Broadcast()
+	w.mu.Unlock()
+}
+
+// close wakes every waiter; their done condition must already be true.
+func (w *waiters) close() { w.wakeSlow() }
+
+// await waits with strategy s until ready returns true or done returns true; it reports ready.
+// It is the slow path of every blocking operation; fast paths try once before calling it. With
+// nap set, parking is napping (see Wait) and nobody needs to wake the waiter.
+func (w *waiters) await(s Wait, nap bool, ready func() bool, done func() bool) bool {
+	for i := 0; s.Spin < 0 || i < s.Spin; i++ {
+		if ready() {
+			return true
+		}
+		if done() {
+			return false
+		}
+		spinPause()
+	}
+	for i := 0; s.Yield < 0 || i < s.Yield; i++ {
+		if ready() {
+			return true
+		}
+		if done() {
+			return false
+		}
+		runtime.Gosched()
+	}
+	if !s.Park {
+		for {
+			if ready() {
+				return true
+			}
+			if done() {
+				return false
+			}
+			runtime.Gosched()
+		}
+	}
+	if nap {
+		for d := time.Microsecond; ; d = min(2*d, MaxNap) {
+			if ready() {
+				return true
+			}
+			if done() {
+				return false
+			}
+			time.Sleep(d)
+		}
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.n.Add(1)
+	defer w.n.Add(-1)
+	for {
+		if ready() {
+			return true
+		}
+		if done() {
+			return false
+		}
+		w.cond.Wait()
+	}
+}
+
+// spinPause is a short pause in a spin loop: a few PAUSE instructions on amd64, which tell the
+// core (and its SMT twin) that this is a spin-wait.
+func spinPause() {
+	for i := 0; i < 4; i++ {
+		cpuRelax()
+	}
+}
