@@ -9,6 +9,11 @@ import (
 	"time"
 )
 
+// init keeps the main goroutine, and with it TestMain, on the main thread,
+// so that tests' goroutines never run there: the runtime cannot end the main
+// thread, which TestPinnedWorkerExitsLocked relies on seeing happen.
+func init() { runtime.LockOSThread() }
+
 // TestMain fails the run if a test leaves a goroutine of this package behind.
 func TestMain(m *testing.M) {
 	code := m.Run()
