@@ -156,7 +156,7 @@ func MeasureC2C(cfg C2CConfig) (*C2CMatrix, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &C2CMatrix{CPUs: cfg.CPUs.CPUs(), Pinned: true, Samples: cfg.Samples, RoundTrips: cfg.RoundTrips, Pairs: []PairLatency{}}
+	m := &C2CMatrix{CPUs: cfg.CPUs.CPUs(), Pinned: true, Samples: cfg.Samples, RoundTrips: cfg.RoundTrips, Pairs: []PairLatency{}, Notes: []string{}}
 	if len(m.CPUs) < 2 {
 		m.Pinned = false
 		m.Notes = append(m.Notes, fmt.Sprintf("only CPUs %s allowed: no pair to measure", cfg.CPUs))

@@ -57,9 +57,11 @@ func ReadCPUID() CPUID {
 		Features:       c.FeatureSet(),
 	}
 	if id.VM {
-		id.Hypervisor = c.HypervisorVendorString
-		if id.Hypervisor == "" {
-			id.Hypervisor = c.HypervisorVendorID.String()
+		// The decoded vendor reads better than the raw signature
+		// ("KVMKVMKVM"); the raw one is kept for vendors cpuid does not know.
+		id.Hypervisor = c.HypervisorVendorID.String()
+		if id.Hypervisor == "VendorUnknown" || id.Hypervisor == "" {
+			id.Hypervisor = c.HypervisorVendorString
 		}
 	}
 	if id.Vendor == "VendorUnknown" {
