@@ -68,24 +68,47 @@ func heatColor(v, lo, hi float64) color.RGBA {
 // cellSize picks a cell edge so that the picture stays under ~800 pixels.
 func cellSize(n int) int { return max(8, min(48, 768/max(n, 1))) }
 
-// digits is a 3x5 pixel font for 0-9 and '.', one row per 3 bits.
-var digits = map[rune][5]uint8{
-	'0': {7, 5, 5, 5, 7}, '1': {2, 6, 2, 2, 7}, '2': {7, 1, 7, 4, 7}, '3': {7, 1, 7, 1, 7},
-	'4': {5, 5, 7, 1, 1}, '5': {7, 4, 7, 1, 7}, '6': {7, 4, 7, 5, 7}, '7': {7, 1, 1, 1, 1},
-	'8': {7, 5, 7, 5, 7}, '9': {7, 5, 7, 1, 7}, '.': {0, 0, 0, 0, 2},
+// glyph returns the 3x5 pixel pattern of a digit or '.', one row per 3
+// bits, and false for anything else.
+func glyph(r rune) ([5]uint8, bool) {
+	switch r {
+	case '0':
+		return [5]uint8{7, 5, 5, 5, 7}, true
+	case '1':
+		return [5]uint8{2, 6, 2, 2, 7}, true
+	case '2':
+		return [5]uint8{7, 1, 7, 4, 7}, true
+	case '3':
+		return [5]uint8{7, 1, 7, 1, 7}, true
+	case '4':
+		return [5]uint8{5, 5, 7, 1, 1}, true
+	case '5':
+		return [5]uint8{7, 4, 7, 1, 7}, true
+	case '6':
+		return [5]uint8{7, 4, 7, 5, 7}, true
+	case '7':
+		return [5]uint8{7, 1, 1, 1, 1}, true
+	case '8':
+		return [5]uint8{7, 5, 7, 5, 7}, true
+	case '9':
+		return [5]uint8{7, 5, 7, 1, 7}, true
+	case '.':
+		return [5]uint8{0, 0, 0, 0, 2}, true
+	}
+	return [5]uint8{}, false
 }
 
 // drawText draws s (digits only) with its top-left at (x, y), scaled.
 func drawText(img *image.RGBA, x, y, scale int, s string, c color.Color) {
 	for _, r := range s {
-		glyph, ok := digits[r]
+		g, ok := glyph(r)
 		if !ok {
 			x += 4 * scale
 			continue
 		}
 		for row := 0; row < 5; row++ {
 			for col := 0; col < 3; col++ {
-				if glyph[row]&(4>>col) == 0 {
+				if g[row]&(4>>col) == 0 {
 					continue
 				}
 				for dy := 0; dy < scale; dy++ {
