@@ -142,37 +142,41 @@ func BenchmarkClock(b *testing.B) {
 }
 
 // BenchmarkSnapshot measures the reader side: one Registry.Snapshot and one
-// Prometheus scrape, with routes=N routes of 2 workers and some data.
+// Prometheus scrape, with routes=N routes of 2 workers holding some data,
+// at 3 and 2 significant digits.
 func BenchmarkSnapshot(b *testing.B) {
-	for _, routes := range []int{1, 8} {
-		reg, err := NewRegistry(Config{Workers: 2})
-		if err != nil {
-			b.Fatal(err)
-		}
-		for i := range routes {
-			rt, err := reg.AddRoute("r" + strconv.Itoa(i))
+	for _, digits := range []int{3, 2} {
+		for _, routes := range []int{1, 8} {
+			reg, err := NewRegistry(Config{Workers: 2, Histogram: HistogramConfig{Digits: digits}})
 			if err != nil {
 				b.Fatal(err)
 			}
-			for w := range 2 {
-				for _, v := range benchValues() {
-					rt.Recorder(w).Record(v)
+			for i := range routes {
+				rt, err := reg.AddRoute("r" + strconv.Itoa(i))
+				if err != nil {
+					b.Fatal(err)
+				}
+				for w := range 2 {
+					for _, v := range benchValues() {
+						rt.Recorder(w).Record(v)
+					}
 				}
 			}
+			name := "/digits=" + strconv.Itoa(digits) + "/routes=" + strconv.Itoa(routes)
+			b.Run("report"+name, func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					reg.Snapshot()
+				}
+			})
+			b.Run("prometheus"+name, func(b *testing.B) {
+				h := reg.Handler()
+				req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+				b.ReportAllocs()
+				for b.Loop() {
+					h.ServeHTTP(httptest.NewRecorder(), req)
+				}
+			})
 		}
-		b.Run("report/routes="+strconv.Itoa(routes), func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				reg.Snapshot()
-			}
-		})
-		b.Run("prometheus/routes="+strconv.Itoa(routes), func(b *testing.B) {
-			h := reg.Handler()
-			req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
-			b.ReportAllocs()
-			for b.Loop() {
-				h.ServeHTTP(httptest.NewRecorder(), req)
-			}
-		})
 	}
 }

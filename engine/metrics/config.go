@@ -25,7 +25,7 @@ const (
 // keeps. The zero value means the defaults.
 //
 // Memory: one histogram of 3 digits up to one minute is about 216 KiB
-// (2 digits: about 29 KiB); a Recorder keeps four (active, spare, interval,
+// (2 digits: about 30 KiB); a Recorder keeps four (active, spare, interval,
 // since start), so about 0.9 MiB at the defaults.
 type HistogramConfig struct {
 	// HighestNs is the largest value tracked, in nanoseconds; larger values

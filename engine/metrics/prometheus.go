@@ -15,7 +15,7 @@ const (
 	MetricLatency         = "hotpath_route_latency_seconds"
 	MetricClamped         = "hotpath_route_latency_clamped_total"
 	MetricIntervalLatency = "hotpath_route_interval_latency_seconds"
-	MetricIntervalCount   = "hotpath_route_interval_latency_count"
+	MetricIntervalCount   = "hotpath_route_interval_latency_samples"
 )
 
 // PrometheusContentType is the Content-Type of the Handler's responses: the
@@ -38,7 +38,7 @@ const PrometheusContentType = "text/plain; version=0.0.4; charset=utf-8"
 //	                                                   0.999, 0.9999, 1 (the maximum); with _sum and _count
 //	hotpath_route_latency_clamped_total{route}        counter, latencies clamped to the histogram's range
 //	hotpath_route_interval_latency_seconds{route,quantile}  gauge, the last Snapshot's interval
-//	hotpath_route_interval_latency_count{route}       gauge, values in that interval
+//	hotpath_route_interval_latency_samples{route}     gauge, values in that interval
 //
 // The two interval families appear only once Snapshot has been called.
 func (r *Registry) Handler() http.Handler {
