@@ -158,7 +158,7 @@ func TestFlipLosesNothing(t *testing.T) {
 	r.collect(got, nil) // the tail after the writer finished
 	assert.Equal(t, n, got.count(), "sum of interval counts after %d flips", flips)
 	assert.Equal(t, wantSum, got.sum, "sum of interval sums")
-	assert.Equal(t, int64(1<<20-1), got.max, "max")
+	assert.Equal(t, min(n-1, 1<<20-1), got.max, "max")
 	assert.Equal(t, n, r.CumulativeSnapshot().Count, "cumulative count")
 	assert.Equal(t, Snapshot{}, r.IntervalSnapshot(), "nothing left after the last flip")
 	t.Logf("%d values, %d flips", n, flips)
