@@ -1,0 +1,7 @@
+//go:build !(invariants || race)
+
+package metrics
+
+// invariants enables the debug-only checks (build tag invariants, or -race);
+// off, they compile away.
+const invariants = false
