@@ -44,9 +44,9 @@ type Multicast[T any] struct {
 
 // Consumer is one reader of a Multicast ring. It is not safe for concurrent use.
 type Consumer[T any] struct {
-	_    pad
-	r    *Multicast[T]
-	deps []*Consumer[T]
+	_     pad
+	r     *Multicast[T]
+	deps  []*Consumer[T]
 	next  uint64 // next position to read (this consumer only)
 	shown uint64 // last position published in released (this consumer only)
 	// avail bounds what a dependent consumer may read: the smallest released position of its
