@@ -83,7 +83,7 @@ func (w *waiters) await(s Wait, nap bool, ready func() bool, done func() bool) b
 		if done() {
 			return false
 		}
-		spinPause()
+		spinPause(i)
 	}
 	for i := 0; s.Yield < 0 || i < s.Yield; i++ {
 		if ready() {
@@ -131,10 +131,14 @@ func (w *waiters) await(s Wait, nap bool, ready func() bool, done func() bool) b
 	}
 }
 
-// spinPause is a short pause in a spin loop: a few PAUSE instructions on amd64, which tell the
-// core (and its SMT twin) that this is a spin-wait.
-func spinPause() {
-	for i := 0; i < 4; i++ {
+// spinPause pauses a spinning waiter for a while that grows with the attempt number (PAUSE
+// instructions on amd64, from 8 up to 256). Backing off instead of re-reading the slot at once
+// matters: a consumer that polls the very line the producer is about to write steals it back
+// every time, so each event costs two cache-line transfers instead of one; a short backoff lets
+// the producer run a few events ahead, and the consumer then takes them as a batch.
+func spinPause(attempt int) {
+	n := 8 << min(attempt, 5)
+	for i := 0; i < n; i++ {
 		cpuRelax()
 	}
 }
