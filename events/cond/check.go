@@ -46,8 +46,12 @@ func (c *checker) unknownField(t token) *Error {
 			}
 		}
 	}
-	return c.errTok(t, "a field of "+c.kindName(), ErrUnknownField, "unknown field %q of %s (fields: %s)%s",
-		t.text, c.kindName(), strings.Join(names, ", "), hint)
+	list := "fields: " + strings.Join(names, ", ")
+	if len(names) == 0 {
+		list = "it has no fields"
+	}
+	return c.errTok(t, "a field of "+c.kindName(), ErrUnknownField, "unknown field %q of %s (%s)%s",
+		t.text, c.kindName(), list, hint)
 }
 
 func contains(list []string, s string) bool {
@@ -118,11 +122,15 @@ func (c *checker) operand(n, other *node, op token) *Error {
 			fix = "!(" + n.x.tok.text + " " + op.text + " " + other.tok.text + ")"
 		}
 		return c.errTok(n.tok, "a field or a literal", ErrType,
-			"%s negates only the operand right after it, and a comparison takes a field and a literal; write %s",
+			"%q negates only the operand right after it, and a comparison takes a field and a literal; write %s",
 			n.tok.text, fix)
 	}
-	return errAt(c.src, n.off, op.text, "a field or a literal", ErrType,
-		"%s compares a field with a literal, not a condition", op.text)
+	side := "left"
+	if n.off > op.off {
+		side = "right"
+	}
+	return c.errTok(op, "a field or a literal", ErrType,
+		"%q compares a field with a literal, but its %s operand is a condition", op.text, side)
 }
 
 // compare checks x op y: one side a field, the other a literal for it.
@@ -159,7 +167,7 @@ func (c *checker) compare(n *node) (*expr, *Error) {
 	case y.kind == tIdent:
 		return nil, c.unknownField(y)
 	default:
-		return nil, c.errTok(x, "a field", ErrType, "%s compares two literals; one side must be a field of %s", n.tok.text, c.kindName())
+		return nil, c.errTok(x, "a field", ErrType, "%q compares two literals; one side must be a field of %s", n.tok.text, c.kindName())
 	}
 	if err := c.usable(ft, f); err != nil {
 		return nil, err
@@ -170,7 +178,7 @@ func (c *checker) compare(n *node) (*expr, *Error) {
 	}
 	if op.ordering() && (f.Type == events.FieldSymbol || f.Type == events.FieldEnum || f.Type == events.FieldBool) {
 		return nil, c.errTok(n.tok, `"==", "!=" or "in"`, ErrType,
-			"%s does not apply to %s field %s; expected ==, != or in", n.tok.text, f.Type, f.Name)
+			"%q does not apply to %s field %s; expected ==, != or in", n.tok.text, f.Type, f.Name)
 	}
 	return &expr{kind: eLeaf, leaf: &leaf{f: f, op: op, vals: []value{v}}}, nil
 }
@@ -179,14 +187,14 @@ func (c *checker) compare(n *node) (*expr, *Error) {
 func (c *checker) in(n *node) (*expr, *Error) {
 	x := n.x
 	if x.kind != nOperand {
-		return nil, errAt(c.src, x.off, n.tok.text, "a field", ErrType, "in needs a field on its left, not a condition")
+		return nil, c.errTok(n.tok, "a field", ErrType, `"in" needs a field on its left, not a condition`)
 	}
 	f, ok := c.field(x.tok)
 	switch {
 	case !ok && x.tok.kind == tIdent:
 		return nil, c.unknownField(x.tok)
 	case !ok:
-		return nil, c.errTok(x.tok, "a field", ErrType, "in needs a field on its left, found %s", x.tok.describe())
+		return nil, c.errTok(x.tok, "a field", ErrType, `"in" needs a field on its left, found %s`, x.tok.describe())
 	}
 	if err := c.usable(x.tok, f); err != nil {
 		return nil, err
@@ -237,7 +245,7 @@ func (c *checker) usable(t token, f events.Field) *Error {
 func article(f events.Field) string {
 	n := typeName(f)
 	switch n[0] {
-	case 'a', 'e', 'i', 'o', 'u':
+	case 'a', 'e', 'i', 'o': // not u: "a uint64"
 		return "an " + n
 	}
 	return "a " + n

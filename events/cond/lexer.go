@@ -54,8 +54,12 @@ func (l *lexer) next() (token, *Error) {
 				return token{kind: tString, off: start, text: src[start:l.off], str: src[start+1 : end]}, nil
 			}
 		}
-		return token{}, errAt(src, start, src[start:], "a closing "+string(c), ErrSyntax,
-			"unterminated string %s; expected a closing %s", src[start:], string(c))
+		quote := "double quote (\")"
+		if c == '\'' {
+			quote = "single quote (')"
+		}
+		return token{}, errAt(src, start, src[start:], "a closing "+quote, ErrSyntax,
+			"unterminated string %s; expected a closing %s", src[start:], quote)
 	case c == '=' && peek == '=':
 		return op(tEq, 2)
 	case c == '!' && peek == '=':
@@ -93,6 +97,10 @@ func (l *lexer) next() (token, *Error) {
 	text := string(r)
 	if r == utf8.RuneError {
 		text = src[start : start+1]
+	}
+	if c == '-' || c == '+' {
+		return token{}, errAt(src, start, text, "a number such as -1.5", ErrSyntax,
+			"unexpected %q; a sign belongs to a number, as in -1.5 (there is no arithmetic)", text)
 	}
 	return token{}, errAt(src, start, text, "", ErrSyntax, "unexpected character %q", text)
 }

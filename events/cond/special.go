@@ -61,11 +61,11 @@ func special(l *leaf, neg bool) Cond {
 		if f.Size == 8 {
 			return compareFloat(off, op, v.f, neg)
 		}
-	case events.FieldBool:
+	case events.FieldBool: // loaded as a byte, so that any non-zero byte is true, as in test
 		if (v.u != 0) == (op == opEq) {
-			return func(r *events.Raw) bool { return *at[bool](r, off) }
+			return func(r *events.Raw) bool { return *at[uint8](r, off) != 0 }
 		}
-		return func(r *events.Raw) bool { return !*at[bool](r, off) }
+		return func(r *events.Raw) bool { return *at[uint8](r, off) == 0 }
 	case events.FieldSymbol:
 		s := v.s
 		if op == opEq {
