@@ -102,15 +102,21 @@ func BenchmarkCondition(b *testing.B) {
 	b.Run("handwritten", func(b *testing.B) { benchHand(b, handStrength(), evs) })
 }
 
+// The conditions of BenchmarkConditionComplex, and their hand-written equivalents below.
+const (
+	complexSignal = `strength > 0.7 && action == BUY && symbol in ["AAPL", "MSFT"]`
+	complexOrder  = `side == SELL && order_type in [LIMIT, STOP_LIMIT] && limit >= 100 && limit < 200.5 && quantity > 100`
+)
+
 // BenchmarkConditionComplex does the same for conditions of several comparisons.
 func BenchmarkConditionComplex(b *testing.B) {
 	sigs, orders := benchSignals(), benchOrders()
 	b.Run("signal/compiled", func(b *testing.B) {
-		benchCompiled(b, `strength > 0.7 && action == BUY && symbol in ["AAPL", "MSFT"]`, "Signal", sigs)
+		benchCompiled(b, complexSignal, "Signal", sigs)
 	})
 	b.Run("signal/handwritten", func(b *testing.B) { benchHand(b, handSignal(), sigs) })
 	b.Run("order/compiled", func(b *testing.B) {
-		benchCompiled(b, `side == SELL && order_type in [LIMIT, STOP_LIMIT] && limit >= 100 && limit < 200.5 && quantity > 100`, "Order", orders)
+		benchCompiled(b, complexOrder, "Order", orders)
 	})
 	b.Run("order/handwritten", func(b *testing.B) { benchHand(b, handOrder(), orders) })
 }
