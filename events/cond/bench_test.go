@@ -120,3 +120,18 @@ func BenchmarkConditionComplex(b *testing.B) {
 	})
 	b.Run("order/handwritten", func(b *testing.B) { benchHand(b, handOrder(), orders) })
 }
+
+// BenchmarkCompile measures compiling a condition, which happens at start-up and on reload.
+func BenchmarkCompile(b *testing.B) {
+	info, _ := events.NewRegistry().Lookup("Order")
+	for _, bc := range []struct{ name, src string }{{"simple", "quantity > 100"}, {"complex", complexOrder}} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := cond.Compile(bc.src, info); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
