@@ -44,7 +44,7 @@
 // specialised for the field's Go type and the operator: one typed load at a fixed offset and one
 // comparison with a captured constant, the code of a hand-written closure. Any other condition
 // becomes a branching program: every comparison is lowered to an unsigned range test on the
-// field's bits (see test), && || and ! become jumps between tests, so evaluation is one loop
+// field's bits, && || and ! become jumps between tests, so evaluation is one loop
 // with short-circuits and no call per comparison. Constants fold (ref >= 0 is true for an
 // unsigned field; false && x is false) and comparisons of one field under && merge into one
 // range (price >= 100 && price < 200).

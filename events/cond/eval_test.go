@@ -2,6 +2,7 @@ package cond_test
 
 import (
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -239,5 +240,30 @@ func TestForSmallKind(t *testing.T) {
 		require.NoError(t, err)
 		tick := &Tick{Px: p} // its own small allocation
 		assert.Equalf(t, tc.want, f(tick), "px = %s", tc.px)
+	}
+}
+
+// TestCompileLong compiles conditions of many thousands of comparisons: compilation takes time
+// linear in the length, and the programs evaluate like their short forms.
+func TestCompileLong(t *testing.T) {
+	info := kindInfo(t, testRegistry(t), "Signal")
+	ev := signal(1, "AAPL", events.ActionBuy, 0.8, 7)
+	for _, tc := range []struct {
+		part string
+		want bool
+	}{
+		{"ref > 1", true},
+		{"symbol != 'A'", true},
+		{"(ref > 1 || id < 3)", true},
+		{"action in [BUY, SELL]", true},
+		{"!(strength > 0.9)", true},
+	} {
+		src := strings.Repeat(tc.part+" && ", 20000) + "true"
+		c, err := cond.Compile(src, info)
+		require.NoError(t, err, tc.part)
+		assert.Equal(t, tc.want, c(&ev), tc.part)
+		c, err = cond.Compile(strings.Repeat(tc.part+" || ", 20000)+"false", info)
+		require.NoError(t, err, tc.part)
+		assert.Equal(t, tc.want, c(&ev), tc.part)
 	}
 }

@@ -152,34 +152,37 @@ func rangeOf(e *expr) *expr {
 // intersect merges the range tests of kids (the operands of an &&) that read the same field
 // into one test of the intersection of their ranges: price >= 100 && price < 200 is one
 // comparison. An empty intersection makes the whole && false: then intersect returns one
-// false constant.
+// false constant. It takes time linear in the number of kids.
 func intersect(kids []*expr) []*expr {
+	type field struct {
+		off        uintptr
+		shift      uint8
+		mask, flip uint64
+	}
+	at := map[field]int{} // index in out of the range test of each field
 	out := kids[:0:0]
 	for _, k := range kids {
 		r := rangeOf(k)
-		merged := false
-		for i, o := range out {
-			q := rangeOf(o)
-			if r == nil || q == nil {
-				continue
-			}
-			a, b := r.test, q.test
-			if a.off != b.off || a.shift != b.shift || a.mask != b.mask || a.lo^r.keys.lo != b.lo^q.keys.lo {
-				continue
-			}
-			lo, hi := max(r.keys.lo, q.keys.lo), min(r.keys.hi, q.keys.hi)
-			if lo > hi {
-				return []*expr{constExpr(false)}
-			}
-			t := *a
-			t.lo, t.span = lo^(a.lo^r.keys.lo), hi-lo
-			out[i] = &expr{kind: eTest, test: &t, keys: span{lo, hi}}
-			merged = true
-			break
-		}
-		if !merged {
+		if r == nil {
 			out = append(out, k)
+			continue
 		}
+		a := r.test
+		key := field{a.off, a.shift, a.mask, a.lo ^ r.keys.lo}
+		i, ok := at[key]
+		if !ok {
+			at[key] = len(out)
+			out = append(out, k)
+			continue
+		}
+		q := rangeOf(out[i])
+		lo, hi := max(r.keys.lo, q.keys.lo), min(r.keys.hi, q.keys.hi)
+		if lo > hi {
+			return []*expr{constExpr(false)}
+		}
+		t := *a
+		t.lo, t.span = lo^key.flip, hi-lo
+		out[i] = &expr{kind: eTest, test: &t, keys: span{lo, hi}}
 	}
 	return out
 }
