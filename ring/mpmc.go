@@ -125,16 +125,19 @@ func (r *MPMC[T]) PushN(vs []T) error {
 			}
 			continue
 		}
-		for i := range k {
+		for i := range k - 1 {
 			p := t + uint64(i)
 			s := &r.slots[p&r.mask]
 			s.val = vs[i]
 			storeRelease(&s.seq, p+1)
 		}
-		if r.parking {
-			atomic.StoreUint64(&r.slots[(t+uint64(k)-1)&r.mask].seq, t+uint64(k))
-			r.cw.wake()
-		}
+		// The last slot is published through publish, which in a parking ring is a full barrier
+		// followed by the wake-up check. (Re-storing an earlier slot's sequence instead would be
+		// wrong: a consumer may already have taken it and marked it free.)
+		last := t + uint64(k) - 1
+		s := &r.slots[last&r.mask]
+		s.val = vs[k-1]
+		r.publish(&s.seq, last+1)
 		vs = vs[k:]
 	}
 	return nil

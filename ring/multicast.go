@@ -179,14 +179,11 @@ func (r *Multicast[T]) Slot(pos uint64) *T { return &r.slots[pos&r.mask].val }
 // Commit publishes the n slots reserved at lower, in order.
 func (r *Multicast[T]) Commit(lower uint64, n int) {
 	end := lower + uint64(n)
-	for p := lower; p < end; p++ {
+	for p := lower; p+1 < end; p++ {
 		storeRelease(&r.slots[p&r.mask].seq, p+1)
 	}
+	r.publish(&r.slots[(end-1)&r.mask].seq, end) // a parking ring's barrier and wake-up come last
 	r.tail = end
-	if r.parking {
-		atomic.StoreUint64(&r.slots[(end-1)&r.mask].seq, end) // full barrier before reading waiters
-		r.cw.wake()
-	}
 }
 
 // Close closes the ring: producers get ErrClosed, consumers drain what was published and then get
