@@ -131,14 +131,8 @@ func (w *waiters) await(s Wait, nap bool, ready func() bool, done func() bool) b
 	}
 }
 
-// spinPause pauses a spinning waiter for a while that grows with the attempt number (PAUSE
-// instructions on amd64, from 8 up to 256). Backing off instead of re-reading the slot at once
-// matters: a consumer that polls the very line the producer is about to write steals it back
-// every time, so each event costs two cache-line transfers instead of one; a short backoff lets
-// the producer run a few events ahead, and the consumer then takes them as a batch.
-func spinPause(attempt int) {
-	n := 8 << min(attempt, 5)
-	for i := 0; i < n; i++ {
-		cpuRelax()
-	}
-}
+// spinPause pauses a spinning waiter briefly between two checks: one PAUSE instruction on amd64
+// (~26 ns on this project's 2-vCPU AMD EPYC VM, ~40 cycles on recent Intel cores). Longer and
+// growing backoffs were measured and rejected: with PAUSE this expensive, both sides end up
+// pausing while the other waits, and the hand-off got 2-6x slower.
+func spinPause(int) { cpuRelax() }
