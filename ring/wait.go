@@ -28,6 +28,9 @@ type Wait struct {
 // MaxNap is the longest nap of a parked producer between checks for room.
 const MaxNap = time.Millisecond
 
+// napAfter is how long a parked producer keeps yielding before its first nap.
+const napAfter = 100 * time.Microsecond
+
 // BusySpin never gives up its core: lowest wake-up latency, 100% CPU while waiting. Use it only
 // on a pinned, isolated core; two busy spinners on one CPU hand off in milliseconds.
 func BusySpin() Wait { return Wait{Spin: -1} }
@@ -106,6 +109,17 @@ func (w *waiters) await(s Wait, nap bool, ready func() bool, done func() bool) b
 		}
 	}
 	if nap {
+		// A full ring is normal under load: keep yielding for napAfter before the first nap
+		// (a nap is at least tens of microseconds in practice, an eternity at full throughput).
+		for start, i := time.Now(), 0; i&63 != 0 || time.Since(start) < napAfter; i++ {
+			if ready() {
+				return true
+			}
+			if done() {
+				return false
+			}
+			runtime.Gosched()
+		}
 		for d := time.Microsecond; ; d = min(2*d, MaxNap) {
 			if ready() {
 				return true
