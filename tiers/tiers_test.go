@@ -29,7 +29,7 @@ func TestBreakerStates(t *testing.T) {
 		{4, true, "fail", tiers.CircuitOpen}, // third consecutive failure opens
 		{5, false, "", tiers.CircuitOpen},
 		{4 + sec - 1, false, "", tiers.CircuitOpen},
-		{4 + sec, true, "ok", tiers.CircuitHalfOpen}, // first probe
+		{4 + sec, true, "ok", tiers.CircuitHalfOpen},   // first probe
 		{4 + sec + 1, true, "ok", tiers.CircuitClosed}, // second probe success closes
 		{5 + sec, true, "fail", tiers.CircuitClosed},
 		{6 + sec, true, "fail", tiers.CircuitClosed},
