@@ -1,6 +1,7 @@
 package ring
 
 import (
+	"github.com/hotpath-go/hotpath/internal/membarrier"
 	"sync/atomic"
 )
 
@@ -27,7 +28,7 @@ type MPMC[T any] struct {
 	size    uint64
 	pwait   Wait
 	cwait   Wait
-	parking bool
+	parking bool // consumers park and membarrier is unavailable: publishes use a full barrier
 	_       pad
 	tail    atomic.Uint64 // next position to claim for writing; closedBit once closed
 	_       pad
@@ -47,7 +48,7 @@ func NewMPMC[T any](size int, opts ...Option) (*MPMC[T], error) {
 	r := &MPMC[T]{
 		slots: newSlots[T](size), mask: n - 1, size: n,
 		pwait: c.producerWait, cwait: c.consumerWait,
-		parking: c.consumerWait.Park,
+		parking: c.consumerWait.Park && !membarrier.Available(),
 	}
 	for i := range r.slots {
 		r.slots[i].seq = uint64(i)
@@ -146,10 +147,10 @@ func (r *MPMC[T]) PushN(vs []T) error {
 func (r *MPMC[T]) publish(seq *uint64, v uint64) {
 	if r.parking {
 		atomic.StoreUint64(seq, v)
-		r.cw.wake()
-		return
+	} else {
+		storeRelease(seq, v)
 	}
-	storeRelease(seq, v)
+	r.cw.wake()
 }
 
 // free hands a slot back to producers. Parked producers nap and re-check (see Wait), so this is a
