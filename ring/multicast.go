@@ -4,6 +4,7 @@ import (
 	"github.com/hotpath-go/hotpath/internal/membarrier"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // Multicast is a single-producer, multi-consumer ring in which every consumer sees every event,
@@ -180,8 +181,8 @@ func (r *Multicast[T]) Slot(pos uint64) *T { return &r.slots[pos&r.mask].val }
 // Commit publishes the n slots reserved at lower, in order.
 func (r *Multicast[T]) Commit(lower uint64, n int) {
 	end := lower + uint64(n)
-	for p := lower; p+1 < end; p++ {
-		storeRelease(&r.slots[p&r.mask].seq, p+1)
+	if n > 1 {
+		storeSeqs(&r.slots[0].seq, uint64(unsafe.Sizeof(r.slots[0])), r.mask, lower, end-1)
 	}
 	r.publish(&r.slots[(end-1)&r.mask].seq, end) // a parking ring's barrier and wake-up come last
 	r.tail = end
