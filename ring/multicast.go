@@ -123,7 +123,14 @@ func (r *Multicast[T]) TryPush(v T) bool {
 // Push publishes v, waiting with the producer's strategy while the ring is full. It returns
 // ErrClosed if the ring is closed.
 func (r *Multicast[T]) Push(v T) error {
-	for !r.TryPush(v) {
+	if r.TryPush(v) {
+		return nil
+	}
+	return r.pushSlow(&v)
+}
+
+func (r *Multicast[T]) pushSlow(v *T) error {
+	for !r.TryPush(*v) {
 		if err := r.waitRoom(1); err != nil {
 			return err
 		}
@@ -359,6 +366,16 @@ func (c *Consumer[T]) TryPop() (v T, ok bool) {
 
 // Pop waits for the next event and copies it out; ErrClosed once closed and drained.
 func (c *Consumer[T]) Pop() (v T, err error) {
+	n := c.next
+	if s := &c.r.slots[n&c.r.mask]; len(c.deps) == 0 && atomic.LoadUint64(&s.seq) == n+1 {
+		v = s.val // fast path: the next event is already there
+		c.releaseLazily(n + 1)
+		return v, nil
+	}
+	return c.popSlow()
+}
+
+func (c *Consumer[T]) popSlow() (v T, err error) {
 	l, u, err := c.Wait(1)
 	if err != nil {
 		return v, err
