@@ -8,7 +8,8 @@ import (
 )
 
 // placement pins a phase's goroutines, producers first, then consumers, each to its own CPU,
-// when there is a CPU for every one of them; otherwise it pins nothing. Pinning is best effort:
+// when there is a CPU for every one of them; otherwise it pins nothing (goroutines that
+// outnumber the CPUs must share them, and pinned goroutines cannot). Pinning is best effort:
 // a failure is noted and the goroutine runs unpinned.
 type placement struct {
 	producers int
@@ -21,7 +22,7 @@ type placement struct {
 // newPlacement plans producers+consumers goroutines over cpus (in order).
 func newPlacement(cpus []int, producers, consumers int) *placement {
 	pl := &placement{producers: producers}
-	if len(cpus) >= producers+consumers && producers+consumers >= 2 {
+	if n := producers + consumers; n >= 1 && len(cpus) >= n {
 		pl.cpus = cpus[:producers+consumers]
 	}
 	return pl

@@ -38,8 +38,11 @@ type Machine struct {
 	ClockNote   string `json:"clock_note,omitempty"` // why that clock
 }
 
-// Limits is the core-to-core hand-off limit measured at the start of the run
-// (affinity.MeasureLimits): median and p99 one-way latency, in nanoseconds.
+// Limits are the floors measured at the start of the run. The core-to-core hand-off limit
+// (affinity.MeasureLimits, median and p99 one-way latency in nanoseconds) is what no queue
+// between two cores can beat. The harness floor is the open loop's own cost: the latency of
+// an event that a producer delivers to the Sink itself, with no hand-off (a clock read on
+// each side and the pacing in between); every open-loop latency includes it.
 type Limits struct {
 	C2CCASNs        float64 `json:"c2c_cas_ns"`
 	C2CCASP99Ns     float64 `json:"c2c_cas_p99_ns"`
@@ -47,6 +50,8 @@ type Limits struct {
 	C2CTwoLineP99Ns float64 `json:"c2c_two_line_p99_ns"`
 	CPUs            [2]int  `json:"cpus"`   // the two CPUs measured between
 	Pinned          bool    `json:"pinned"` // false: one CPU only, two goroutines took turns
+	HarnessP50Ns    int64   `json:"harness_p50_ns"`
+	HarnessP99Ns    int64   `json:"harness_p99_ns"`
 	Note            string  `json:"note,omitempty"`
 }
 

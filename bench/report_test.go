@@ -47,7 +47,8 @@ func sampleReport() *Report {
 		Schema: SchemaVersion,
 		Machine: Machine{CPUs: 2, GOMAXPROCS: 2, GoVersion: "go1.26.8", CPUBrand: "AMD EPYC", OS: "linux", Arch: "amd64",
 			Hypervisor: "KVM", AllowedCPUs: []int{0, 1}, Clock: "tsc"},
-		Limits: Limits{C2CCASNs: 54, C2CCASP99Ns: 70, C2CTwoLineNs: 145, C2CTwoLineP99Ns: 180, CPUs: [2]int{0, 1}, Pinned: true},
+		Limits: Limits{C2CCASNs: 54, C2CCASP99Ns: 70, C2CTwoLineNs: 145, C2CTwoLineP99Ns: 180, CPUs: [2]int{0, 1}, Pinned: true,
+			HarnessP50Ns: 51, HarnessP99Ns: 90},
 		Run:    RunInfo{DurationNs: 4e9, RatePerSec: 100_000, Reps: 3},
 		Scenarios: []Result{
 			{Name: "spsc", Impl: "hotpath", Baseline: "chan", Ops: 30_000_000, OpsPerSec: 40e6, NsPerOp: 25,
@@ -86,7 +87,7 @@ func TestReportJSONSchema(t *testing.T) {
 	for _, k := range []string{"cpus", "gomaxprocs", "go_version", "cpu_brand", "os", "arch", "allowed_cpus", "clock"} {
 		assert.Contains(t, obj(doc, "machine"), k, "machine.%s", k)
 	}
-	for _, k := range []string{"c2c_cas_ns", "c2c_two_line_ns", "c2c_cas_p99_ns", "c2c_two_line_p99_ns", "cpus", "pinned"} {
+	for _, k := range []string{"c2c_cas_ns", "c2c_two_line_ns", "c2c_cas_p99_ns", "c2c_two_line_p99_ns", "cpus", "pinned", "harness_p50_ns", "harness_p99_ns"} {
 		assert.Contains(t, obj(doc, "limits"), k, "limits.%s", k)
 	}
 	for _, k := range []string{"duration_ns", "rate_per_sec", "reps"} {

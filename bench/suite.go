@@ -95,7 +95,7 @@ func Run(ctx context.Context, cfg Config, scenarios []Scenario) (*Report, error)
 	}
 	allowed := machine(&rep.Machine)
 
-	total := 1
+	total := 2 // the limits and the harness floor
 	for _, s := range scenarios {
 		for _, im := range s.Impls {
 			total += 2
@@ -118,6 +118,11 @@ func Run(ctx context.Context, cfg Config, scenarios []Scenario) (*Report, error)
 		cpus = pinOrder(allowed, lim.A, lim.B)
 	}
 
+	pr.next("", "", "harness floor")
+	if err := harnessFloor(clk, cfg, cpus, &rep.Limits); err != nil {
+		return nil, fmt.Errorf("bench: harness floor: %w", err)
+	}
+
 	closed := closedLoop{clk: clk, perRep: cfg.closedShare() / time.Duration(cfg.Reps), reps: cfg.Reps}
 	open := openLoop{clk: clk, rate: cfg.Rate, length: cfg.openShare(), warmup: cfg.warmup(), segments: cfg.Reps, cpus: cpus}
 	for _, s := range scenarios {
@@ -135,6 +140,38 @@ func Run(ctx context.Context, cfg Config, scenarios []Scenario) (*Report, error)
 	rep.ratios()
 	pr.end()
 	return rep, nil
+}
+
+// harnessFloor measures the open loop's own latency, with no hand-off, for at most 200 ms at
+// cfg's rate, pinned to the first of cpus when there is one, into l.
+func harnessFloor(clk Clock, cfg Config, cpus []int, l *Limits) error {
+	length := min(cfg.openShare(), 200*time.Millisecond)
+	o := openLoop{clk: clk, rate: cfg.Rate, length: length, warmup: length / 10, segments: 1, cpus: cpus}
+	out, err := o.run(&echoTarget{})
+	if err != nil {
+		return err
+	}
+	l.HarnessP50Ns, l.HarnessP99Ns = out.latency.P50, out.latency.P99
+	return nil
+}
+
+// echoTarget delivers each event to the Sink on the producer's goroutine, during Send: the
+// open loop with nothing under test.
+type echoTarget struct {
+	sink Sink
+	sc   scratch
+}
+
+func (t *echoTarget) Shape() Shape        { return Shape{Producers: 1, Sinks: 1} }
+func (t *echoTarget) Start(env Env) error { t.sink = env.Sink; return nil }
+func (t *echoTarget) Stop() error         { return nil }
+
+func (t *echoTarget) Send(_, n int, fill Fill) error {
+	for i := range n {
+		fill(i, &t.sc.e)
+		t.sink(0, &t.sc.e)
+	}
+	return nil
 }
 
 // measure runs both phases of one implementation.

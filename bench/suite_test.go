@@ -79,11 +79,14 @@ func TestRun(t *testing.T) {
 		assert.Equal(t, len(r.Machine.AllowedCPUs) >= 2, res.Load.Pinned, "%s: pinned when two CPUs allow", res.Impl)
 	}
 	assert.Equal(t, 1.0, r.Find("spsc", "chan").RatioToBaseline)
-	// limits, then closed and open loop for each of three implementations, then the end.
-	require.Len(t, phases, 8)
+	assert.Greater(t, r.Limits.HarnessP50Ns, int64(0))
+	// limits, harness floor, then closed and open loop for each of three implementations,
+	// then the end.
+	require.Len(t, phases, 9)
 	assert.Equal(t, "limits", phases[0].Phase)
-	assert.Equal(t, Progress{Done: 1, Total: 7, Scenario: "spsc", Impl: "hotpath", Phase: "closed loop"}, phases[1])
-	assert.Equal(t, Progress{Done: 7, Total: 7}, phases[7])
+	assert.Equal(t, "harness floor", phases[1].Phase)
+	assert.Equal(t, Progress{Done: 2, Total: 8, Scenario: "spsc", Impl: "hotpath", Phase: "closed loop"}, phases[2])
+	assert.Equal(t, Progress{Done: 8, Total: 8}, phases[8])
 }
 
 func TestRunErrors(t *testing.T) {
@@ -163,4 +166,6 @@ func TestPinOrder(t *testing.T) {
 	assert.False(t, pl.pinned(), "four goroutines on two CPUs: not pinned")
 	pl = newPlacement(nil, 1, 1)
 	assert.False(t, pl.pinned())
+	pl = newPlacement([]int{3}, 1, 0)
+	assert.True(t, pl.pinned(), "a lone producer gets its CPU")
 }

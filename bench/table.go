@@ -25,6 +25,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 		pin = "not pinned"
 	}
 	fmt.Fprintf(&b, "core-to-core limit, CPUs %d-%d (%s): CAS %.1f ns, two-line %.1f ns one way (median)\n", l.CPUs[0], l.CPUs[1], pin, l.C2CCASNs, l.C2CTwoLineNs)
+	fmt.Fprintf(&b, "harness floor (open loop, no hand-off): p50 %s, p99 %s\n", fmtNs(l.HarnessP50Ns), fmtNs(l.HarnessP99Ns))
 	fmt.Fprintf(&b, "per implementation: closed loop %d reps, then open loop at %s events/s (latency from intended send time)\n\n",
 		r.Run.Reps, fmtRate(r.Run.RatePerSec))
 	fmt.Fprintf(&b, "%-15s %-8s %8s %7s %6s %8s %8s %8s %8s %8s %4s %8s %7s\n",
