@@ -49,7 +49,7 @@ func sampleReport() *Report {
 			Hypervisor: "KVM", AllowedCPUs: []int{0, 1}, Clock: "tsc"},
 		Limits: Limits{C2CCASNs: 54, C2CCASP99Ns: 70, C2CTwoLineNs: 145, C2CTwoLineP99Ns: 180, CPUs: [2]int{0, 1}, Pinned: true,
 			HarnessP50Ns: 51, HarnessP99Ns: 90},
-		Run:    RunInfo{DurationNs: 4e9, RatePerSec: 100_000, Reps: 3},
+		Run: RunInfo{DurationNs: 4e9, RatePerSec: 100_000, Reps: 3},
 		Scenarios: []Result{
 			{Name: "spsc", Impl: "hotpath", Baseline: "chan", Ops: 30_000_000, OpsPerSec: 40e6, NsPerOp: 25,
 				Latency: &Latency{Count: 10_000, Mean: 1100, P50: 1100, P90: 1820, P99: 1982, P999: 1998, P9999: 2000, Max: 2000},
