@@ -77,11 +77,17 @@ func Compare(old, new *Report) Comparison {
 	if om.GoVersion != nm.GoVersion {
 		c.Notes = append(c.Notes, fmt.Sprintf("different Go: %s against %s", om.GoVersion, nm.GoVersion))
 	}
+	if busy(old) || busy(new) {
+		c.Notes = append(c.Notes, fmt.Sprintf("load average at the start: %.2f against %.2f on %d and %d CPUs: a busy machine moves every figure", om.LoadAvg, nm.LoadAvg, om.CPUs, nm.CPUs))
+	}
 	if old.Run.RatePerSec != new.Run.RatePerSec {
 		c.Notes = append(c.Notes, fmt.Sprintf("different open-loop rates: %s against %s events/s: latencies are not comparable", fmtRate(old.Run.RatePerSec), fmtRate(new.Run.RatePerSec)))
 	}
 	return c
 }
+
+// busy reports whether r's machine had a load average above half its CPUs at the start.
+func busy(r *Report) bool { return r.Machine.LoadAvg > float64(r.Machine.CPUs)/2 }
 
 func change(o, n Result, metric string, ov, nv, os, ns float64) Change {
 	ch := Change{Name: o.Name, Impl: o.Impl, Metric: metric, Old: ov, New: nv, Noise: math.Max(NoiseFloor, 2*math.Max(os, ns)), Verdict: Same}
@@ -118,7 +124,7 @@ func (c Comparison) WriteText(w io.Writer) error {
 		if ch.Metric != "ns/op" {
 			old, new = fmtNs(int64(ch.Old)), fmtNs(int64(ch.New))
 		}
-		fmt.Fprintf(&b, "%-24s %-6s %10s %10s %+7.1f%% %6.0f%%  %s\n", ch.Name+"/"+ch.Impl, ch.Metric, old, new, 100*ch.Delta, 100*ch.Noise, ch.Verdict)
+		fmt.Fprintf(&b, "%-24s %-6s %10s %10s %8s %7s  %s\n", ch.Name+"/"+ch.Impl, ch.Metric, old, new, fmtChange(ch.Delta), fmtNoise(ch.Noise), ch.Verdict)
 	}
 	if len(c.OnlyOld) > 0 {
 		fmt.Fprintf(&b, "only in the old run: %s\n", strings.Join(c.OnlyOld, ", "))
@@ -132,6 +138,26 @@ func (c Comparison) WriteText(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// fmtChange formats a relative change: +4.0%, or as a factor (x12, /12) when it is ten-fold or
+// more.
+func fmtChange(d float64) string {
+	switch {
+	case d >= 9:
+		return fmt.Sprintf("x%.0f", d+1)
+	case d <= -0.9:
+		return fmt.Sprintf("/%.0f", 1/(d+1))
+	}
+	return fmt.Sprintf("%+.1f%%", 100*d)
+}
+
+// fmtNoise formats a noise threshold: 10%, or >999%.
+func fmtNoise(n float64) string {
+	if n >= 10 {
+		return ">999%"
+	}
+	return fmt.Sprintf("%.0f%%", 100*n)
 }
 
 func (c Comparison) count(v Verdict) int {

@@ -60,6 +60,25 @@ func TestCompare(t *testing.T) {
 	golden(t, "compare.golden.txt", b.Bytes())
 }
 
+func TestCompareBusyMachine(t *testing.T) {
+	old, new := sampleReport(), sampleReport()
+	new.Machine.LoadAvg = 3.5
+	c := Compare(old, new)
+	require.Len(t, c.Notes, 1)
+	assert.Contains(t, c.Notes[0], "load average at the start: 0.00 against 3.50 on 2 and 2 CPUs")
+}
+
+func TestFmtChange(t *testing.T) {
+	for _, tt := range []struct {
+		d    float64
+		want string
+	}{{0.04, "+4.0%"}, {-0.2, "-20.0%"}, {8.5, "+850.0%"}, {9, "x10"}, {99, "x100"}, {-0.9, "/10"}, {-0.99, "/100"}} {
+		assert.Equal(t, tt.want, fmtChange(tt.d), "fmtChange(%v)", tt.d)
+	}
+	assert.Equal(t, "25%", fmtNoise(0.25))
+	assert.Equal(t, ">999%", fmtNoise(12))
+}
+
 func TestCompareSameRun(t *testing.T) {
 	r := sampleReport()
 	c := Compare(r, r)

@@ -36,6 +36,9 @@ type Machine struct {
 	AllowedCPUs []int  `json:"allowed_cpus"`         // the CPUs the process may run on
 	Clock       string `json:"clock"`                // the open loop's clock: tsc or monotonic
 	ClockNote   string `json:"clock_note,omitempty"` // why that clock
+	// LoadAvg is the one-minute load average when the run started (Linux), 0 where unknown:
+	// other work on the machine moves every figure, tails first.
+	LoadAvg float64 `json:"load_avg"`
 }
 
 // Limits are the floors measured at the start of the run. The core-to-core hand-off limit

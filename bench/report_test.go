@@ -84,7 +84,7 @@ func TestReportJSONSchema(t *testing.T) {
 		return m
 	}
 	assert.EqualValues(t, SchemaVersion, doc["schema"])
-	for _, k := range []string{"cpus", "gomaxprocs", "go_version", "cpu_brand", "os", "arch", "allowed_cpus", "clock"} {
+	for _, k := range []string{"cpus", "gomaxprocs", "go_version", "cpu_brand", "os", "arch", "allowed_cpus", "clock", "load_avg"} {
 		assert.Contains(t, obj(doc, "machine"), k, "machine.%s", k)
 	}
 	for _, k := range []string{"c2c_cas_ns", "c2c_two_line_ns", "c2c_cas_p99_ns", "c2c_two_line_p99_ns", "cpus", "pinned", "harness_p50_ns", "harness_p99_ns"} {

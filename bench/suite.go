@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -94,6 +96,9 @@ func Run(ctx context.Context, cfg Config, scenarios []Scenario) (*Report, error)
 		rep.Machine.Clock = "injected"
 	}
 	allowed := machine(&rep.Machine)
+	if busy(rep) {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("the machine was busy: load average %.2f on %d CPUs at the start; tails and pinned figures suffer", rep.Machine.LoadAvg, rep.Machine.CPUs))
+	}
 
 	total := 2 // the limits and the harness floor
 	for _, s := range scenarios {
@@ -243,7 +248,25 @@ func machine(m *Machine) []int {
 		set = affinity.CPURange(0, runtime.NumCPU()-1)
 	}
 	m.AllowedCPUs = set.CPUs()
+	m.LoadAvg = loadAvg()
 	return m.AllowedCPUs
+}
+
+// loadAvg returns the one-minute load average from /proc/loadavg, or 0.
+func loadAvg() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return 0
+	}
+	v, err := strconv.ParseFloat(f[0], 64)
+	if err != nil {
+		return 0
+	}
+	return v
 }
 
 // pinOrder lists the CPUs the open loop pins to: a and b (the pair the limit was measured
