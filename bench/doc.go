@@ -31,7 +31,9 @@
 //     between.
 //
 // The core-to-core limit (affinity.MeasureLimits) is measured in the same run, so that every
-// latency can be quoted as a ratio to what no queue between two cores can beat.
+// latency can be quoted as a ratio to what no queue between two cores can beat, and so is the
+// harness floor: the open loop's own latency with nothing under test (two clock reads and the
+// pacing), which every latency includes.
 //
 // # Concurrency and allocation
 //

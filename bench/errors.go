@@ -6,8 +6,8 @@ import "errors"
 var (
 	// ErrConfig is wrapped by every error Config.Validate returns.
 	ErrConfig = errors.New("bench: invalid config")
-	// ErrUnknownScenario is returned by Run for a name in Config.Scenarios that no scenario
-	// has.
+	// ErrUnknownScenario is returned by Select and Run for a name in Config.Scenarios that no
+	// scenario has.
 	ErrUnknownScenario = errors.New("bench: unknown scenario")
 	// ErrLost is returned when a Target delivered a different number of events than it was
 	// sent (times its fanout): the implementation under test lost or duplicated events.
