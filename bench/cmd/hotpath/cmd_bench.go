@@ -20,7 +20,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 	compare := fs.Bool("compare", false, "compare two results.json files: hotpath bench -compare OLD.json NEW.json")
 	fail := fs.Bool("fail", false, "with -compare: exit 1 when a figure is worse beyond the noise")
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return parseExit(err)
 	}
 	if !*compare {
 		if fs.NArg() > 0 {

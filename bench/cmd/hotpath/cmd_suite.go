@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -23,7 +24,7 @@ func cmdSuite(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	f := addSuiteFlags(fs)
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return parseExit(err)
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "hotpath: unexpected arguments %q (verbs come first: hotpath help)\n", fs.Args())
@@ -130,6 +131,15 @@ func runSuite(f *suiteFlags, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// parseExit is the exit code for a flag parsing error: 0 for -h (the usage was asked for), 2
+// otherwise.
+func parseExit(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	return 2
 }
 
 // isTerminal reports whether w is a terminal (a character device), where a progress line that

@@ -90,6 +90,15 @@ func TestSuiteFlagErrors(t *testing.T) {
 	}
 }
 
+func TestSuiteHelp(t *testing.T) {
+	for _, args := range [][]string{{"-h"}, {"bench", "-h"}} {
+		code, out, stderr := runAffinityCmd(t, run, args...)
+		assert.Equal(t, 0, code, "%v", args)
+		assert.Empty(t, out)
+		assert.Contains(t, stderr, "usage: hotpath [-quick]", "%v", args)
+	}
+}
+
 func TestSuiteList(t *testing.T) {
 	affinityNoLeak(t)
 	code, out, _ := runAffinityCmd(t, run, "-list")
