@@ -181,7 +181,8 @@ func BenchmarkSPSCBatch(b *testing.B) {
 
 // BenchmarkMPMC: two producers push b.N events between them, one at a time; two consumers take
 // them. Our consumers take every ready event with one claim (Drain), as the engine's workers do;
-// channel and Workiva consumers take one per call, which is all those APIs offer.
+// channel and Workiva consumers take one per call, which is all those APIs offer. The hotpath
+// variant is FanIn (a lane per producer); vyukov is the shared-counter MPMC ring.
 func BenchmarkMPMC(b *testing.B) {
 	const P, C = 2, 2
 	run := func(b *testing.B, push func(p, i int), consume func(), finish func()) {
@@ -205,7 +206,28 @@ func BenchmarkMPMC(b *testing.B) {
 		finish()
 		cwg.Wait()
 	}
+	// hotpath's multi-producer ring for producers that stay on their goroutines: one lane per
+	// producer (FanIn). Order is per producer, which is all a channel gives with two producers.
 	b.Run("2P2C/hotpath", func(b *testing.B) {
+		q, _ := ring.NewFanIn[events.Raw](benchRing, P, benchWait...)
+		prods := make([]*ring.FanInProducer[events.Raw], P)
+		for p := range prods {
+			prods[p], _ = q.NewProducer()
+		}
+		run(b, func(p, i int) {
+			_ = prods[p].Push(events.Raw{Header: events.Header{ID: uint64(i)}})
+		}, func() {
+			c := q.NewConsumer()
+			var s sink
+			for {
+				if _, err := c.Drain(64, func(v *events.Raw, _ bool) { s.sum += v.ID }); err != nil {
+					break
+				}
+			}
+		}, q.Close)
+	})
+	// Vyukov's queue: any goroutine may push, one shared claim counter per side.
+	b.Run("2P2C/vyukov", func(b *testing.B) {
 		r, _ := ring.NewMPMC[events.Raw](benchRing, benchWait...)
 		sums := make([]sink, C+1)
 		run(b, func(p, i int) {

@@ -34,8 +34,9 @@ type MPMC[T any] struct {
 	_       pad
 	head    atomic.Uint64 // next position to claim for reading
 	_       pad
-	pw      waiters // producers waiting for space
-	cw      waiters // consumers waiting for events
+	pw      waiters  // producers waiting for space
+	cw      *waiters // consumers waiting for events (shared by the lanes of a FanIn)
+	ownCW   waiters
 }
 
 // NewMPMC returns a multi-producer, multi-consumer ring of size slots (a power of two).
@@ -54,6 +55,7 @@ func NewMPMC[T any](size int, opts ...Option) (*MPMC[T], error) {
 		r.slots[i].seq = uint64(i)
 	}
 	r.pw.init()
+	r.cw = &r.ownCW
 	r.cw.init()
 	return r, nil
 }
@@ -284,8 +286,14 @@ func (r *MPMC[T]) drained() bool {
 // before (waiting for producers that are mid-publish) and then get ErrClosed; every waiter wakes.
 // Any goroutine may call it, concurrently with producers; it is idempotent.
 func (r *MPMC[T]) Close() {
-	r.tail.Or(closedBit)
+	r.closeLane()
 	r.cw.close()
+}
+
+// closeLane forbids further claims and wakes napping producers; consumers are woken by the
+// caller (a FanIn closes all its lanes before waking their shared consumers).
+func (r *MPMC[T]) closeLane() {
+	r.tail.Or(closedBit)
 	r.pw.close()
 }
 
