@@ -44,7 +44,7 @@ func ExampleScenarios() {
 	// Output:
 	// spsc: hotpath, chan, workiva (baseline chan)
 	// spsc-batch64: hotpath, chan, copy (baseline chan)
-	// mpmc-2p2c: hotpath, chan, workiva (baseline chan)
+	// mpmc-2p2c: hotpath, vyukov, chan, workiva (baseline chan)
 	// multicast-1p2c: hotpath, chan (baseline chan)
 }
 
