@@ -7,6 +7,7 @@ import (
 	"os"
 	"reflect"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
@@ -200,6 +201,11 @@ func (b *builder) set(s *setSpec) []Route {
 		kind = &info
 	} else {
 		b.errs.at(s.kindAt, s.path, s.kind, ErrUnknownKind, "unknown event type %q%s", s.kind, hint(s.kind, b.kinds.Names()))
+	}
+	if t := s.opts.tier; t != nil {
+		if _, found := b.tiers.Lookup(t.v); !found { // also when no route reaches the check
+			b.errs.at(t.at, t.path, t.v, ErrUnknownTier, "unknown tier %q%s", t.v, hint(t.v, b.tiers.Names()))
+		}
 	}
 	var out []Route
 	known := true
@@ -426,7 +432,10 @@ func (b *builder) condition(c *condSpec, k *events.KindInfo) cond.Cond {
 	if errors.As(err, &ce) {
 		e.Text = ce.Text
 		e.Msg = fmt.Sprintf("condition %q, col %d: %s", c.src, ce.Pos, ce.Msg)
-		at = b.d.locate(c.start, c.style, c.src, ce.Pos-1)
+		// Past the end (a missing ")"): point just after the last character, not at the
+		// block scalar's final line break.
+		k := min(ce.Pos-1, utf8.RuneCountInString(strings.TrimRight(c.src, " \t\r\n")))
+		at = b.d.locate(c.start, c.style, c.src, k)
 	}
 	e.Line, e.Col = at.line, at.col
 	b.errs.add(e)
