@@ -310,3 +310,20 @@ func ExampleErrors() {
 	// a.yaml line 1 col 32 path routing.risk.Order.tier text "turbo"
 	// true true
 }
+
+func ExampleReloader_ReloadFile() {
+	kinds := events.NewRegistry()
+	l := config.Loader{Components: exampleRegistry(), Kinds: kinds}
+	e, _ := engine.New(engine.Config{Kinds: kinds})
+	r := config.NewReloader(e)
+	path := filepath.Join(os.TempDir(), "hotpath-example-reload.yaml")
+	defer os.Remove(path)
+	_ = os.WriteFile(path, []byte("routing: {risk: {Order: {routes: [{type: pipeline, steps: [execution]}]}}}\n"), 0o600)
+	fmt.Println(r.ReloadFile(&l, path))
+	_ = os.WriteFile(path, []byte("routing: {risk: {Order: {routes: [{type: pipeline, steps: [executon]}]}}}\n"), 0o600)
+	err := r.ReloadFile(&l, path)
+	fmt.Println(errors.Is(err, config.ErrUnknownComponent), r.Current().Routes[0].Chain)
+	// Output:
+	// <nil>
+	// true pipeline(execution)
+}

@@ -249,7 +249,7 @@ func (b *builder) route(s *setSpec, rs *routeSpec, i int, kind *events.KindInfo)
 	if kind != nil {
 		from = fmt.Sprintf("the route's event type %s", kind.Name)
 	}
-	t, good := b.chain(rs.step, kind, from, false)
+	t, good := b.chain(rs.step, kind, from)
 	ok = ok && good
 	if !ok {
 		return r, false
@@ -269,10 +269,9 @@ func (b *builder) route(s *setSpec, rs *routeSpec, i int, kind *events.KindInfo)
 }
 
 // chain builds step s for events of kind k (nil when the event type is unknown: names are
-// still checked, types are not). from says where events of kind k come from, for messages.
-// alone is set for a single step (a filter's target, a broadcast's target), where a
-// transformer has nothing after it.
-func (b *builder) chain(s *stepSpec, k *events.KindInfo, from string, alone bool) (engine.Target, bool) {
+// still checked, types are not). from says where events of kind k come from, for messages. A
+// transformer alone (a filter's target, a broadcast's) is a mistake: nothing takes its output.
+func (b *builder) chain(s *stepSpec, k *events.KindInfo, from string) (engine.Target, bool) {
 	if s == nil {
 		return engine.Target{}, false
 	}
@@ -301,7 +300,7 @@ func (b *builder) chain(s *stepSpec, k *events.KindInfo, from string, alone bool
 	case "broadcast":
 		ts := make([]engine.Target, 0, len(s.targets))
 		for _, x := range s.targets {
-			xt, good := b.chain(x, k, from, true)
+			xt, good := b.chain(x, k, from)
 			ok = ok && good
 			ts = append(ts, xt)
 		}
@@ -320,7 +319,7 @@ func (b *builder) chain(s *stepSpec, k *events.KindInfo, from string, alone bool
 			c = b.condition(s.cond, k)
 			ok = ok && c != nil
 		}
-		next, good := b.chain(s.target, k, from, true)
+		next, good := b.chain(s.target, k, from)
 		if !ok || !good || c == nil {
 			return engine.Target{}, false
 		}
@@ -375,7 +374,7 @@ func (b *builder) pipeline(s *stepSpec, steps []*stepSpec, k *events.KindInfo, f
 			ts = append(ts, c.Target())
 			continue
 		}
-		t, good := b.chain(x, k, from, false)
+		t, good := b.chain(x, k, from)
 		ok = ok && good
 		ts = append(ts, t)
 	}

@@ -75,3 +75,14 @@ func applyError(c *Config, err error) error {
 	}
 	return &Errors{List: []*Error{e}}
 }
+
+// ReloadFile loads the file at path with l and, if it has no mistake, applies it (Apply): the
+// configuration in force changes only if both succeed. It is what a program calls when its
+// configuration file changes (watching the file is left to the program).
+func (r *Reloader) ReloadFile(l *Loader, path string) error {
+	c, err := l.LoadFile(path)
+	if err != nil {
+		return err
+	}
+	return r.Apply(c)
+}
