@@ -1,0 +1,143 @@
+package config
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hotpath-go/hotpath/engine"
+	"github.com/hotpath-go/hotpath/tiers"
+)
+
+// Defaults of the route settings that the engine's and package tiers' own defaults do not
+// cover. Retry and circuit-breaker defaults are tiers.DefaultRetryConfig and
+// tiers.DefaultBreakerConfig.
+const (
+	// DefaultBatchSize is a fast route's batch_size: the plan's fast_tier(batch_size=1000).
+	DefaultBatchSize = 1000
+	// DefaultMaxWait is a fast route's max_wait: the plan's max_wait_ms=1.
+	DefaultMaxWait = time.Millisecond
+	// MaxBatchSize bounds batch_size.
+	MaxBatchSize = 1 << 20
+)
+
+// Knobs is a set of route settings, as a bit set: which settings a tier uses.
+type Knobs uint16
+
+// Route settings a tier may use. A route that sets one its tier does not use is a mistake
+// (ErrSetting), so that a setting never silently does nothing.
+const (
+	KnobWorker         Knobs = 1 << iota // worker, cpu: where the route runs
+	KnobOverflow                         // overflow: what a publish does when the lane is full
+	KnobBatch                            // batch_size, max_wait
+	KnobRetry                            // retry
+	KnobDeadLetter                       // dead_letter
+	KnobCircuitBreaker                   // circuit_breaker
+)
+
+// TierSpec describes one tier to the loader: how to build it for a route, and which settings
+// it uses.
+type TierSpec struct {
+	// Name is the name configurations use (tier: fast).
+	Name string
+	// New builds the tier of one route from the route's settings, defaults applied. It is
+	// called once per route by Load (never per event); an error is reported at the route's
+	// tier, as a mistake in the file. The Tier's Bind, called at each Compile, is where
+	// per-route state belongs.
+	New func(o RouteOptions) (engine.Tier, error)
+	// Knobs is the settings the tier uses besides the chain.
+	Knobs Knobs
+	// Note, if set, is shown beside every route of the tier in listings (a stand-in tier says
+	// what it does not do yet).
+	Note string
+}
+
+// RouteOptions is one route's settings, as its tier's New receives them: what the file says,
+// with defaults for what it does not.
+type RouteOptions struct {
+	// Name, Source, Kind and Tier identify the route.
+	Name, Source, Kind, Tier string
+	// Worker is the worker the route runs on (from worker, or from cpu through engine.cpus).
+	Worker int
+	// Overflow is the route's overflow policy (default engine.Block).
+	Overflow engine.Overflow
+	// BatchSize and MaxWait are a fast route's batching: deliver when BatchSize events have
+	// gathered or MaxWait has passed since the first (defaults DefaultBatchSize,
+	// DefaultMaxWait).
+	BatchSize int
+	MaxWait   time.Duration
+	// Retry is a reliable route's retry policy (default tiers.DefaultRetryConfig).
+	Retry tiers.RetryConfig
+	// DeadLetter is the container that receives the events a reliable route gave up on; nil
+	// when the file names none.
+	DeadLetter *Component
+	// CircuitBreaker is the route's circuit breaker; nil when the file configures none
+	// (circuit_breaker: {} turns one on with tiers.DefaultBreakerConfig).
+	CircuitBreaker *tiers.BreakerConfig
+}
+
+// Tiers is the tier registry: the tiers a configuration may name. NewTiers holds the engine's
+// inline and standard tiers; package tiers (or the embedding program) adds fast and reliable
+// with Register. Safe for concurrent use.
+type Tiers struct {
+	mu    sync.RWMutex
+	specs map[string]TierSpec
+}
+
+// NewTiers returns a registry holding inline (engine.Inline: no settings) and standard
+// (engine.Standard: worker, cpu, overflow).
+func NewTiers() *Tiers {
+	t := &Tiers{specs: map[string]TierSpec{}}
+	t.specs["inline"] = TierSpec{Name: "inline", New: func(RouteOptions) (engine.Tier, error) { return engine.Inline(), nil }}
+	t.specs["standard"] = TierSpec{Name: "standard", New: func(RouteOptions) (engine.Tier, error) { return engine.Standard(), nil },
+		Knobs: KnobWorker | KnobOverflow}
+	return t
+}
+
+// Register adds a tier, or replaces the one of the same name (so a program can put its own
+// standard in place). It fails for an empty name or a nil New.
+func (t *Tiers) Register(s TierSpec) error {
+	if s.Name == "" || s.New == nil {
+		return fmt.Errorf("config: tier %q: empty name or nil New", s.Name)
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.specs[s.Name] = s
+	return nil
+}
+
+// Lookup returns the tier called name.
+func (t *Tiers) Lookup(name string) (TierSpec, bool) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	s, ok := t.specs[name]
+	return s, ok
+}
+
+// Names lists the tiers, sorted.
+func (t *Tiers) Names() []string {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	s := make([]string, 0, len(t.specs))
+	for n := range t.specs {
+		s = append(s, n)
+	}
+	sort.Strings(s)
+	return s
+}
+
+// using lists the tiers that use knob k, for messages.
+func (t *Tiers) using(k Knobs) string {
+	var s []string
+	for _, n := range t.Names() {
+		if sp, _ := t.Lookup(n); sp.Knobs&k != 0 {
+			s = append(s, n)
+		}
+	}
+	if len(s) == 0 {
+		return "no registered tier uses it"
+	}
+	return "used by tier " + strings.Join(s, ", ")
+}

@@ -1,0 +1,43 @@
+package engine
+
+import "github.com/hotpath-go/hotpath/events"
+
+// Context is the state a route's chain runs with on one goroutine: whose goroutine it is (a
+// worker, or a publisher running inline routes), the lanes that publishes from the chain (Emit)
+// go out through, and scratch space for events made on the way (a Transform's output, an inline
+// route's copy of the event), so that no event a chain sees lives on a Go stack and none is
+// allocated. The engine hands it down every chain; a Tier's Step passes it on unchanged. A
+// Context belongs to one goroutine at a time and is never retained by the engine's callers.
+type Context struct {
+	eng    *Engine
+	snd    *sender // the dedicated lanes of this goroutine; nil on the shared path
+	worker int     // the worker's index, or -1
+	depth  int     // scratch events in use
+	// scratch is a stack of events: one per nested transform or inline publish.
+	scratch [MaxDepth]events.Raw
+}
+
+// Worker returns the index of the worker running the chain, or -1 when it runs inline on a
+// publisher's goroutine.
+func (c *Context) Worker() int { return c.worker }
+
+// push takes the next scratch event; false when MaxDepth are in use.
+func (c *Context) push() (*events.Raw, bool) {
+	if c.depth >= MaxDepth {
+		return nil, false
+	}
+	r := &c.scratch[c.depth]
+	c.depth++
+	return r, true
+}
+
+// pop releases the last scratch event taken.
+func (c *Context) pop() { c.depth-- }
+
+// publish publishes r from src through this context's lanes (Emit's path).
+func (c *Context) publish(src events.Source, r *events.Raw) error {
+	if c.snd != nil {
+		return c.snd.publish(src, r)
+	}
+	return c.eng.publishShared(c, src, r)
+}

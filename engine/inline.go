@@ -1,0 +1,149 @@
+package engine
+
+import (
+	"github.com/hotpath-go/hotpath/engine/metrics"
+	"github.com/hotpath-go/hotpath/events"
+)
+
+// runInline runs inline routes rs for one event on the calling goroutine, with c's scratch
+// space holding the event (with its stamped header) so that nothing escapes to the heap.
+func (e *Engine) runInline(c *Context, rs []*route, h *events.Header, p *[events.PayloadSize]byte) error {
+	ev, ok := c.push()
+	if !ok {
+		return ErrDepth
+	}
+	ev.Header, ev.Payload = *h, *p
+	var err error
+	for _, r := range rs {
+		if e1 := e.runInlineRoute(c, r, ev); e1 != nil && err == nil {
+			err = e1
+		}
+	}
+	c.pop()
+	return err
+}
+
+// runInlineRoute runs one inline route, counting it (atomically: inline routes run on any
+// goroutine) and recovering a panic, which it reports and returns as a *DeliveryError.
+func (e *Engine) runInlineRoute(c *Context, r *route, ev *events.Raw) (err error) {
+	ctr := r.m.Counters(0)
+	depth := c.depth
+	defer func() {
+		if v := recover(); v != nil {
+			c.depth = depth
+			ctr.Inc(metrics.EventPublished)
+			ctr.Inc(metrics.EventPanic)
+			de := &DeliveryError{Route: r.info.Name, EventID: ev.ID, Worker: -1, Panic: v, Err: ErrPanic}
+			e.report(de)
+			err = de
+		}
+	}()
+	if r.step == nil {
+		err = r.node.run(c, ev)
+	} else {
+		err = r.step(c, ev)
+	}
+	if r.ended {
+		for _, f := range r.enders {
+			f()
+		}
+		if r.endBatch != nil && err == nil {
+			err = r.endBatch(c)
+		}
+	}
+	ctr.Inc(metrics.EventPublished)
+	if err != nil {
+		ctr.Inc(metrics.EventDropped)
+		return err
+	}
+	ctr.Inc(metrics.EventDelivered)
+	return nil
+}
+
+// publishShared is the shared publishers' path: any goroutine, multi-producer lanes. c is nil
+// for an outer publish, or the Context of the inline chain publishing (Emit).
+func (e *Engine) publishShared(c *Context, src events.Source, r *events.Raw) error {
+	if c == nil {
+		if st := e.state.Load(); st != stateRunning {
+			return stateErr(st)
+		}
+	}
+	cl := e.table.Load().cell(src, r.Kind)
+	if cl == nil {
+		e.unrouted.Add(1)
+		return nil
+	}
+	h := r.Header
+	h.Source = src
+	h.Flags &^= engineFlags
+	if e.cfg.LatencyEvery == 1 {
+		h.TS = e.clock.Nanotime()
+		h.Flags |= flagTimed
+	}
+	var err error
+	for _, g := range cl.groups {
+		if e1 := e.pushShared(c, g, &h, &r.Payload); e1 != nil && err == nil {
+			err = e1
+		}
+	}
+	if len(cl.inline) > 0 {
+		if c == nil {
+			c = e.ctxPool.Get().(*Context)
+			defer e.ctxPool.Put(c)
+		}
+		if e1 := e.runInline(c, cl.inline, &h, &r.Payload); e1 != nil && err == nil {
+			err = e1
+		}
+	}
+	return err
+}
+
+// pushShared puts one event into group g's shared lane.
+func (e *Engine) pushShared(c *Context, g *group, h *events.Header, p *[events.PayloadSize]byte) error {
+	it := item{ev: events.Raw{Header: *h, Payload: *p}, g: g}
+	w := e.workers[g.worker]
+	if g.lossy {
+		if err := pushEvicting(e, e.sharedLossy[g.worker], &it); err != nil {
+			return err
+		}
+	} else if l := e.shared[g.worker]; !l.ring.TryPush(it) {
+		if pushed, err := e.sharedFull(c, l, g, &it); !pushed {
+			return err
+		}
+	}
+	if w.sleeping.Load() {
+		w.signal()
+	}
+	return nil
+}
+
+// sharedFull is the slow path of pushShared: the shared lane is full. It pushes the item
+// (waiting, for Block) or says why not.
+//
+//go:noinline
+func (e *Engine) sharedFull(c *Context, l *mpmcLane, g *group, it *item) (pushed bool, err error) {
+	if l.ring.Closed() {
+		return false, ErrStopped
+	}
+	if g.onFull != nil {
+		if c == nil {
+			c = e.ctxPool.Get().(*Context)
+			defer e.ctxPool.Put(c)
+		}
+		if offerTier(c, g, &it.ev.Header, &it.ev.Payload) {
+			return false, nil
+		}
+	}
+	switch g.policy {
+	case DropNewest:
+		e.dropped(g)
+		return false, nil
+	case Fail:
+		e.dropped(g)
+		return false, ErrFull
+	}
+	if err := l.ring.Push(*it); err != nil { // waits with the lane's producer strategy
+		return false, ErrStopped
+	}
+	return true, nil
+}

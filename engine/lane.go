@@ -1,0 +1,141 @@
+package engine
+
+import (
+	"sync/atomic"
+
+	"github.com/hotpath-go/hotpath/events"
+	"github.com/hotpath-go/hotpath/ring"
+)
+
+// lane is one ring into one worker, as the worker sees it.
+type lane interface {
+	// drain takes one batch (at most Config.Batch events), runs the routes of each event and
+	// releases the batch; it returns how many events it took (0: none ready).
+	drain(w *worker) int
+	// retired reports that the lane's producer closed it and it is empty: the worker may forget
+	// it.
+	retired() bool
+	// leftovers counts, after the worker has exited, the events still in the lane, takes them
+	// out, and records the final read position for publishers' verdicts.
+	leftovers() uint64
+}
+
+// spscLane is the ring from one dedicated producer (a Producer, or a worker publishing from its
+// handlers) to one worker, one 64-byte slot per event, with the table group each event was
+// published under kept beside it in side (a parallel array, so the slot stays one cache line).
+//
+// The producer writes side[pos&mask] before Commit and the worker reads it after Poll; the
+// ring's publication (a release store of the slot's sequence, read with an acquire load) orders
+// both, as it orders the event itself.
+type spscLane struct {
+	_    [cacheLine]byte
+	ring *ring.SPSC[events.Raw] // read-only after construction, like the next three fields
+	side []*group
+	mask uint64
+	w    *worker // the consumer
+	_    [cacheLine - 48]byte
+
+	// Producer's fields, written only by the lane's producer.
+	last    uint64  // position of the last event pushed
+	mark    uint64  // the producer's publish number when it last pushed here
+	backlog backlog // worker producers only: events waiting for room, in order
+	_       [cacheLine - 56]byte
+
+	final  atomic.Uint64 // the worker's read position when it exited (set by Stop)
+	closed atomic.Bool   // the producer closed the lane
+}
+
+func newSPSCLane(w *worker, size int) *spscLane {
+	r, err := ring.NewSPSC[events.Raw](size, ring.WithWait(ring.SpinYield()))
+	if err != nil {
+		panic(err) // size was validated by Config.Validate
+	}
+	return &spscLane{ring: r, side: make([]*group, size), mask: uint64(size - 1), w: w}
+}
+
+func (l *spscLane) drain(w *worker) int { return w.drainSPSC(l) }
+
+func (l *spscLane) retired() bool {
+	if !l.closed.Load() {
+		return false
+	}
+	lo, hi := l.ring.Poll(1)
+	return lo == hi
+}
+
+func (l *spscLane) leftovers() uint64 {
+	lo, hi := l.ring.Poll(l.ring.Cap())
+	l.final.Store(lo)
+	l.ring.Release(hi)
+	return hi - lo
+}
+
+// item is what shared and lossy lanes carry: the event and its table group (64 bytes; those
+// rings' slots are 72).
+type item struct {
+	ev events.Raw
+	g  *group
+}
+
+// mpmcLane is a multi-producer ring into one worker: the shared lane that any goroutine may
+// publish to (Engine.Publisher), or a lossy lane (DropOldest routes), where the producer itself
+// takes the oldest event out to make room.
+type mpmcLane struct {
+	ring *ring.MPMC[item]
+	w    *worker
+	// owned lanes (a producer's lossy lane) retire when their producer closes them; the
+	// engine's shared lanes never do.
+	owned bool
+	done  bool // the worker found the lane closed and drained (worker only)
+}
+
+func newMPMCLane(w *worker, size int, owned bool) *mpmcLane {
+	r, err := ring.NewMPMC[item](size, ring.WithWait(ring.SpinYield()))
+	if err != nil {
+		panic(err) // size was validated by Config.Validate
+	}
+	return &mpmcLane{ring: r, w: w, owned: owned}
+}
+
+func (l *mpmcLane) drain(w *worker) int { return w.drainMPMC(l) }
+
+func (l *mpmcLane) retired() bool { return l.owned && l.done }
+
+func (l *mpmcLane) leftovers() uint64 {
+	var n uint64
+	for {
+		lo, hi := l.ring.Claim(l.ring.Cap())
+		if lo == hi {
+			return n
+		}
+		n += hi - lo
+		l.ring.ReleaseRange(lo, hi)
+	}
+}
+
+// backlog is a FIFO of events a worker could not push because the lane was full.
+type backlog struct {
+	q    []item
+	head int
+}
+
+func (b *backlog) len() int     { return len(b.q) - b.head }
+func (b *backlog) add(it *item) { b.q = append(b.q, *it) }
+func (b *backlog) front() *item { return &b.q[b.head] }
+
+func (b *backlog) pop() {
+	b.q[b.head] = item{}
+	b.head++
+	switch {
+	case b.head == len(b.q):
+		b.q, b.head = b.q[:0], 0
+	case b.head > 1024 && b.head > len(b.q)/2:
+		n := copy(b.q, b.q[b.head:])
+		b.q, b.head = b.q[:n], 0
+	}
+}
+
+var (
+	_ lane = (*spscLane)(nil)
+	_ lane = (*mpmcLane)(nil)
+)

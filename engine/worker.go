@@ -1,0 +1,373 @@
+package engine
+
+import (
+	"fmt"
+	"runtime"
+	"sync/atomic"
+	"time"
+
+	"github.com/hotpath-go/hotpath/engine/metrics"
+	"github.com/hotpath-go/hotpath/events"
+)
+
+// worker is one of the engine's goroutines: locked to its OS thread (pinned to a CPU when
+// Config.CPUs says so), it takes events from its lanes in batches and runs their routes.
+type worker struct {
+	_     [cacheLine]byte
+	eng   *Engine
+	id    int
+	cpu   int // -1: not pinned
+	batch int
+	lanes atomic.Pointer[[]lane] // copy-on-write, replaced under Engine.mu
+	out   *sender                // this worker's own lanes, for its handlers' publishes
+	wake  chan struct{}          // a producer's or Stop's nudge while parked (capacity 1)
+	timer *time.Timer
+
+	// The worker's own state, touched per event.
+	job     job
+	touched []*entry // routes that ran in the current batch
+	lost    uint64   // events claimed but not run because Stop aborted
+	ctx     Context
+
+	_ [cacheLine]byte
+	// sleeping is read by every publish to this worker, written when the worker parks and
+	// wakes: its own line.
+	sleeping atomic.Bool
+	_        [cacheLine - 1]byte
+	quiet    atomic.Uint64 // the last Stop round in which the worker found nothing to do
+	activity atomic.Uint64 // batches taken since Stop began
+}
+
+// job is where the worker is in the batch it is handling, kept in the worker so that after a
+// handler panics the batch goes on from the next route.
+type job struct {
+	pos, end uint64 // positions left in the batch
+	route    int    // index, in the event's group, of the route being run
+	lane     lane   // the lane the batch came from
+}
+
+func newWorker(e *Engine, id int) *worker {
+	w := &worker{eng: e, id: id, cpu: -1, batch: e.cfg.Batch, wake: make(chan struct{}, 1)}
+	if len(e.cfg.CPUs) > 0 {
+		w.cpu = e.cfg.CPUs[id]
+	}
+	w.timer = time.NewTimer(time.Hour)
+	w.timer.Stop()
+	w.lanes.Store(new([]lane))
+	w.ctx = Context{eng: e, worker: id}
+	return w
+}
+
+// run is the worker goroutine.
+func (w *worker) run(ready chan<- error) {
+	defer w.eng.wg.Done()
+	if w.cpu >= 0 {
+		unpin, err := w.eng.pin(w.cpu)
+		if err != nil {
+			ready <- fmt.Errorf("worker %d: %w", w.id, err)
+			return
+		}
+		// A failed unpin leaves the goroutine locked: its thread then dies with it rather than
+		// go back to the scheduler pinned (see affinity.Pinning).
+		defer func() { _ = unpin() }()
+	} else {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+	}
+	ready <- nil
+	w.loop()
+}
+
+// loop takes batches until Stop says to exit. When a pass over every lane finds nothing it
+// waits with Config.Wait: spin, yield, then park (announce sleeping, look once more, sleep until
+// woken or MaxNap). While Stop is draining it reports quiet passes and counts busy ones.
+func (w *worker) loop() {
+	e := w.eng
+	s := e.cfg.Wait
+	idle := 0
+	for !e.abort.Load() {
+		round := e.round.Load()
+		parking := s.Park && w.out.backlogged == 0 &&
+			(s.Spin >= 0 && s.Yield >= 0 && idle >= s.Spin+s.Yield)
+		if parking {
+			w.sleeping.Store(true)
+		}
+		if n := w.pass(); n > 0 {
+			if parking {
+				w.sleeping.Store(false)
+			}
+			if e.state.Load() >= stateStopping {
+				w.activity.Add(1)
+			}
+			idle = 0
+			continue
+		}
+		if e.exit.Load() {
+			return
+		}
+		if round != 0 && w.out.backlogged == 0 && w.quiet.Load() < round {
+			w.quiet.Store(round)
+			select {
+			case e.quietCh <- struct{}{}:
+			default:
+			}
+		}
+		if parking {
+			w.timer.Reset(e.cfg.MaxNap)
+			select {
+			case <-w.wake:
+			case <-w.timer.C:
+			}
+			w.sleeping.Store(false)
+			continue
+		}
+		if s.Spin < 0 || idle < s.Spin {
+			cpuRelax()
+		} else {
+			runtime.Gosched()
+		}
+		idle++
+	}
+}
+
+// signal wakes the worker if it is parked.
+func (w *worker) signal() {
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// pass moves the worker's backlog on, then takes one batch from every lane.
+func (w *worker) pass() int {
+	n := 0
+	if w.out.backlogged > 0 {
+		n += w.out.flush()
+	}
+	for _, l := range *w.lanes.Load() {
+		k := l.drain(w)
+		if k == 0 && l.retired() {
+			w.eng.removeLane(w, l)
+		}
+		n += k
+	}
+	return n
+}
+
+func (w *worker) drainSPSC(l *spscLane) int {
+	lo, hi := l.ring.Poll(w.batch)
+	if lo == hi {
+		return 0
+	}
+	w.job = job{pos: lo, end: hi, lane: l}
+	for !w.runSPSC(l) {
+	}
+	l.ring.Release(w.job.pos) // hi, unless Stop aborted
+	w.endBatch()
+	return int(hi - lo)
+}
+
+// runSPSC runs the routes of the batch's events; false after a handler panicked (recovered,
+// counted, and the batch left ready to go on from the next route).
+func (w *worker) runSPSC(l *spscLane) (done bool) {
+	defer func() {
+		if v := recover(); v != nil {
+			w.recovered(v)
+		}
+	}()
+	abort := &w.eng.abort
+	for ; w.job.pos < w.job.end; w.job.pos++ {
+		if abort.Load() {
+			return true
+		}
+		p := w.job.pos
+		if w.job.route == 0 {
+			w.dispatch(l.side[p&l.mask], l.ring.Slot(p))
+		} else { // going on after a panic
+			w.deliver(l.side[p&l.mask], l.ring.Slot(p), w.job.route)
+		}
+	}
+	return true
+}
+
+func (w *worker) drainMPMC(l *mpmcLane) int {
+	var lo, hi uint64
+	if l.ring.Closed() {
+		// Closed by Stop or by its producer: wait out producers that claimed a slot before
+		// the close and have not published it yet; ErrClosed once drained.
+		var err error
+		if lo, hi, err = l.ring.Wait(w.batch); err != nil {
+			l.done = true
+			return 0
+		}
+	} else if lo, hi = l.ring.Claim(w.batch); lo == hi {
+		return 0
+	}
+	w.job = job{pos: lo, end: hi, lane: l}
+	for !w.runMPMC(l) {
+	}
+	w.lost += hi - w.job.pos // claimed but not run: Stop aborted
+	l.ring.ReleaseRange(lo, hi)
+	w.endBatch()
+	return int(hi - lo)
+}
+
+func (w *worker) runMPMC(l *mpmcLane) (done bool) {
+	defer func() {
+		if v := recover(); v != nil {
+			w.recovered(v)
+		}
+	}()
+	abort := &w.eng.abort
+	for ; w.job.pos < w.job.end; w.job.pos++ {
+		if abort.Load() {
+			return true
+		}
+		it := l.ring.Slot(w.job.pos)
+		if w.job.route == 0 {
+			w.dispatch(it.g, &it.ev)
+		} else { // going on after a panic
+			w.deliver(it.g, &it.ev, w.job.route)
+		}
+	}
+	return true
+}
+
+// dispatch runs the routes of group g for ev. Its common case, a group of one route whose chain
+// is one function and an event not timed, is short enough to inline into the worker's loops:
+// count, call.
+func (w *worker) dispatch(g *group, ev *events.Raw) {
+	if g.solo && ev.Flags&flagTimed == 0 {
+		en := &g.entries[0]
+		if en.taken == 0 {
+			w.touch(en)
+		}
+		en.taken++
+		en.leaf(ev)
+		return
+	}
+	w.deliver(g, ev, 0)
+}
+
+// deliver runs the routes of group g for ev, from its route number from on: the dispatch of
+// one event on a worker. Counting is in the group's entries (plain fields, this worker's alone);
+// the counts reach the routes' metrics at the end of the batch.
+func (w *worker) deliver(g *group, ev *events.Raw, from int) {
+	if from == 0 && ev.Flags&flagTimed != 0 {
+		w.timed(g, ev)
+	}
+	es := g.entries
+	for i := from; i < len(es); i++ {
+		en := &es[i]
+		w.job.route = i
+		if en.taken == 0 {
+			w.touch(en)
+		}
+		en.taken++
+		if en.leaf != nil {
+			en.leaf(ev)
+			continue
+		}
+		var err error
+		if en.step == nil {
+			err = en.node.run(&w.ctx, ev)
+		} else {
+			err = en.step(&w.ctx, ev)
+		}
+		if err != nil {
+			w.failed(en, ev, err)
+		}
+	}
+	w.job.route = 0
+}
+
+// touch puts en on the list of entries whose counts go to their metrics at the end of the
+// batch.
+//
+//go:noinline
+func (w *worker) touch(en *entry) { w.touched = append(w.touched, en) }
+
+// timed records the publish-to-handler latency of a timed event on every route of its group.
+func (w *worker) timed(g *group, ev *events.Raw) {
+	d := w.eng.clock.Nanotime() - ev.TS
+	for i := range g.entries {
+		g.entries[i].r.m.Recorder(w.id).Record(d)
+	}
+}
+
+//go:noinline
+func (w *worker) failed(en *entry, ev *events.Raw, err error) {
+	en.failed++
+	w.eng.report(&DeliveryError{Route: en.r.info.Name, EventID: ev.ID, Worker: w.id, Err: err})
+}
+
+// recovered handles a panic out of the route at w.job: count it, report it, and move the job
+// past that route.
+func (w *worker) recovered(v any) {
+	j := &w.job
+	w.ctx.depth = 0
+	var g *group
+	var ev *events.Raw
+	switch l := j.lane.(type) {
+	case *spscLane:
+		g, ev = l.side[j.pos&l.mask], l.ring.Slot(j.pos)
+	case *mpmcLane:
+		it := l.ring.Slot(j.pos)
+		g, ev = it.g, &it.ev
+	}
+	if g == nil || j.route >= len(g.entries) {
+		panic(v) // not from a route: a bug in the engine
+	}
+	en := &g.entries[j.route]
+	en.panics++
+	w.eng.report(&DeliveryError{Route: en.r.info.Name, EventID: ev.ID, Worker: w.id, Panic: v, Err: ErrPanic})
+	if j.route++; j.route >= len(g.entries) {
+		j.route = 0
+		j.pos++
+	}
+}
+
+// endBatch calls the EndBatch hooks of the routes that ran in the batch and adds their counts
+// to their metrics: a handful of atomic adds per route per batch, none per event.
+func (w *worker) endBatch() {
+	for _, st := range w.touched {
+		r := st.r
+		if r.ended {
+			w.endRoute(r)
+		}
+		c := r.m.Counters(w.id)
+		c.Add(metrics.EventPublished, st.taken)
+		if d := st.taken - st.failed - st.panics; d > 0 {
+			c.Add(metrics.EventDelivered, d)
+		}
+		if st.failed > 0 {
+			c.Add(metrics.EventDropped, st.failed)
+		}
+		if st.panics > 0 {
+			c.Add(metrics.EventPanic, st.panics)
+		}
+		st.taken, st.failed, st.panics = 0, 0, 0
+	}
+	clear(w.touched)
+	w.touched = w.touched[:0]
+}
+
+// endRoute runs a route's end-of-batch hooks, recovering their panics.
+func (w *worker) endRoute(r *route) {
+	defer func() {
+		if v := recover(); v != nil {
+			w.ctx.depth = 0
+			r.m.Counters(w.id).Inc(metrics.EventPanic)
+			w.eng.report(&DeliveryError{Route: r.info.Name, Worker: w.id, Panic: v, Err: ErrPanic})
+		}
+	}()
+	for _, f := range r.enders {
+		f()
+	}
+	if r.endBatch != nil {
+		if err := r.endBatch(&w.ctx); err != nil {
+			r.m.Counters(w.id).Inc(metrics.EventDropped)
+			w.eng.report(&DeliveryError{Route: r.info.Name, Worker: w.id, Err: err})
+		}
+	}
+}
