@@ -109,8 +109,8 @@ func New(cfg Config) (*Engine, error) {
 		e.workers[i] = newWorker(e, i)
 	}
 	for _, w := range e.workers {
-		e.shared = append(e.shared, newMPMCLane(w, cfg.RingSize, false))
-		e.sharedLossy = append(e.sharedLossy, newMPMCLane(w, cfg.RingSize, false))
+		e.shared = append(e.shared, newMPMCLane(w, cfg.RingSize, false, false))
+		e.sharedLossy = append(e.sharedLossy, newMPMCLane(w, cfg.RingSize, false, true))
 		e.addLaneLocked(w, e.shared[w.id])
 		e.addLaneLocked(w, e.sharedLossy[w.id])
 	}
@@ -184,7 +184,7 @@ func (e *Engine) addLossyLane(s *sender, w int) (*mpmcLane, error) {
 	if s.lossy == nil {
 		s.lossy = make([]*mpmcLane, len(e.workers))
 	}
-	l := newMPMCLane(e.workers[w], e.cfg.RingSize, s.w == nil)
+	l := newMPMCLane(e.workers[w], e.cfg.RingSize, s.w == nil, true)
 	s.lossy[w] = l
 	e.addLaneLocked(e.workers[w], l)
 	return l, nil

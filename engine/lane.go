@@ -86,15 +86,16 @@ type mpmcLane struct {
 	// owned lanes (a producer's lossy lane) retire when their producer closes them; the
 	// engine's shared lanes never do.
 	owned bool
+	lossy bool // DropOldest routes' lane: producers evict from it
 	done  bool // the worker found the lane closed and drained (worker only)
 }
 
-func newMPMCLane(w *worker, size int, owned bool) *mpmcLane {
+func newMPMCLane(w *worker, size int, owned, lossy bool) *mpmcLane {
 	r, err := ring.NewMPMC[item](size, ring.WithWait(ring.SpinYield()))
 	if err != nil {
 		panic(err) // size was validated by Config.Validate
 	}
-	return &mpmcLane{ring: r, w: w, owned: owned}
+	return &mpmcLane{ring: r, w: w, owned: owned, lossy: lossy}
 }
 
 func (l *mpmcLane) drain(w *worker) int { return w.drainMPMC(l) }

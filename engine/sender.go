@@ -275,6 +275,9 @@ func (s *sender) pushLossy(g *group, h *events.Header, p *[events.PayloadSize]by
 }
 
 // pushEvicting pushes it into the lossy lane l, evicting the oldest events while it is full.
+// The worker copies its batches out of lossy lanes and releases them at once, so the oldest
+// event is unclaimed, and taking it out makes room, except for the moment the worker is copying
+// (then nothing can be taken, and the producer tries again).
 func pushEvicting(e *Engine, l *mpmcLane, it *item) error {
 	for !l.ring.TryPush(*it) {
 		if l.ring.Closed() {
@@ -282,6 +285,8 @@ func pushEvicting(e *Engine, l *mpmcLane, it *item) error {
 		}
 		if old, ok := l.ring.TryPop(); ok {
 			e.dropped(old.g)
+		} else {
+			cpuRelax()
 		}
 	}
 	return nil

@@ -27,6 +27,7 @@ type worker struct {
 	job     job
 	touched []*entry // routes that ran in the current batch
 	lost    uint64   // events claimed but not run because Stop aborted
+	items   []item   // where batches from lossy lanes are copied
 	ctx     Context
 
 	_ [cacheLine]byte
@@ -44,6 +45,7 @@ type job struct {
 	pos, end uint64 // positions left in the batch
 	route    int    // index, in the event's group, of the route being run
 	lane     lane   // the lane the batch came from
+	items    []item // or the batch, copied out of a lossy lane
 }
 
 func newWorker(e *Engine, id int) *worker {
@@ -203,13 +205,33 @@ func (w *worker) drainMPMC(l *mpmcLane) int {
 	} else if lo, hi = l.ring.Claim(w.batch); lo == hi {
 		return 0
 	}
+	n := hi - lo
+	if l.lossy {
+		// Copy the batch out and release it at once: a producer evicting the oldest event
+		// must find it unclaimed, or taking it out would not make room (the ring frees slots
+		// in position order).
+		if uint64(cap(w.items)) < n {
+			w.items = make([]item, w.batch)
+		}
+		items := w.items[:n]
+		for i := range items {
+			items[i] = *l.ring.Slot(lo + uint64(i))
+		}
+		l.ring.ReleaseRange(lo, hi)
+		w.job = job{pos: 0, end: n, items: items}
+		for !w.runItems() {
+		}
+		w.lost += n - w.job.pos
+		w.endBatch()
+		return int(n)
+	}
 	w.job = job{pos: lo, end: hi, lane: l}
 	for !w.runMPMC(l) {
 	}
 	w.lost += hi - w.job.pos // claimed but not run: Stop aborted
 	l.ring.ReleaseRange(lo, hi)
 	w.endBatch()
-	return int(hi - lo)
+	return int(n)
 }
 
 func (w *worker) runMPMC(l *mpmcLane) (done bool) {
@@ -224,6 +246,28 @@ func (w *worker) runMPMC(l *mpmcLane) (done bool) {
 			return true
 		}
 		it := l.ring.Slot(w.job.pos)
+		if w.job.route == 0 {
+			w.dispatch(it.g, &it.ev)
+		} else { // going on after a panic
+			w.deliver(it.g, &it.ev, w.job.route)
+		}
+	}
+	return true
+}
+
+// runItems is runMPMC for a batch copied out of a lossy lane.
+func (w *worker) runItems() (done bool) {
+	defer func() {
+		if v := recover(); v != nil {
+			w.recovered(v)
+		}
+	}()
+	abort := &w.eng.abort
+	for ; w.job.pos < w.job.end; w.job.pos++ {
+		if abort.Load() {
+			return true
+		}
+		it := &w.job.items[w.job.pos]
 		if w.job.route == 0 {
 			w.dispatch(it.g, &it.ev)
 		} else { // going on after a panic
@@ -309,6 +353,9 @@ func (w *worker) recovered(v any) {
 	var g *group
 	var ev *events.Raw
 	switch l := j.lane.(type) {
+	case nil:
+		it := &j.items[j.pos]
+		g, ev = it.g, &it.ev
 	case *spscLane:
 		g, ev = l.side[j.pos&l.mask], l.ring.Slot(j.pos)
 	case *mpmcLane:
