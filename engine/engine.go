@@ -109,8 +109,8 @@ func New(cfg Config) (*Engine, error) {
 		e.workers[i] = newWorker(e, i)
 	}
 	for _, w := range e.workers {
-		e.shared = append(e.shared, newMPMCLane(w, cfg.RingSize, false, false))
-		e.sharedLossy = append(e.sharedLossy, newMPMCLane(w, cfg.RingSize, false, true))
+		e.shared = append(e.shared, newMPMCLane(w, cfg.RingSize, false, true, false))
+		e.sharedLossy = append(e.sharedLossy, newMPMCLane(w, cfg.RingSize, false, true, true))
 		e.addLaneLocked(w, e.shared[w.id])
 		e.addLaneLocked(w, e.sharedLossy[w.id])
 	}
@@ -145,7 +145,7 @@ func (e *Engine) newSender(w *worker) (*sender, error) {
 		s.every, s.count = e.cfg.LatencyEvery, e.cfg.LatencyEvery
 	}
 	for i, to := range e.workers {
-		s.lanes[i] = newSPSCLane(to, e.cfg.RingSize)
+		s.lanes[i] = newSPSCLane(to, e.cfg.RingSize, w == nil)
 		e.addLaneLocked(to, s.lanes[i])
 	}
 	return s, nil
@@ -184,7 +184,7 @@ func (e *Engine) addLossyLane(s *sender, w int) (*mpmcLane, error) {
 	if s.lossy == nil {
 		s.lossy = make([]*mpmcLane, len(e.workers))
 	}
-	l := newMPMCLane(e.workers[w], e.cfg.RingSize, s.w == nil, true)
+	l := newMPMCLane(e.workers[w], e.cfg.RingSize, s.w == nil, s.w == nil, true)
 	s.lossy[w] = l
 	e.addLaneLocked(e.workers[w], l)
 	return l, nil

@@ -18,6 +18,9 @@ type lane interface {
 	// leftovers counts, after the worker has exited, the events still in the lane, takes them
 	// out, and records the final read position for publishers' verdicts.
 	leftovers() uint64
+	// external reports whether the lane's producers are outside the engine (Producers), as
+	// opposed to a worker publishing from its handlers.
+	external() bool
 }
 
 // spscLane is the ring from one dedicated producer (a Producer, or a worker publishing from its
@@ -33,7 +36,8 @@ type spscLane struct {
 	side []*group
 	mask uint64
 	w    *worker // the consumer
-	_    [cacheLine - 48]byte
+	ext  bool    // the producer is a Producer, not a worker
+	_    [cacheLine - 49]byte
 
 	// Producer's fields, written only by the lane's producer.
 	last    uint64  // position of the last event pushed
@@ -45,15 +49,16 @@ type spscLane struct {
 	closed atomic.Bool   // the producer closed the lane
 }
 
-func newSPSCLane(w *worker, size int) *spscLane {
+func newSPSCLane(w *worker, size int, external bool) *spscLane {
 	r, err := ring.NewSPSC[events.Raw](size, ring.WithWait(ring.SpinYield()))
 	if err != nil {
 		panic(err) // size was validated by Config.Validate
 	}
-	return &spscLane{ring: r, side: make([]*group, size), mask: uint64(size - 1), w: w}
+	return &spscLane{ring: r, side: make([]*group, size), mask: uint64(size - 1), w: w, ext: external}
 }
 
 func (l *spscLane) drain(w *worker) int { return w.drainSPSC(l) }
+func (l *spscLane) external() bool      { return l.ext }
 
 func (l *spscLane) retired() bool {
 	if !l.closed.Load() {
@@ -86,19 +91,21 @@ type mpmcLane struct {
 	// owned lanes (a producer's lossy lane) retire when their producer closes them; the
 	// engine's shared lanes never do.
 	owned bool
+	ext   bool // the producers are Producers, not a worker
 	lossy bool // DropOldest routes' lane: producers evict from it
 	done  bool // the worker found the lane closed and drained (worker only)
 }
 
-func newMPMCLane(w *worker, size int, owned, lossy bool) *mpmcLane {
+func newMPMCLane(w *worker, size int, owned, external, lossy bool) *mpmcLane {
 	r, err := ring.NewMPMC[item](size, ring.WithWait(ring.SpinYield()))
 	if err != nil {
 		panic(err) // size was validated by Config.Validate
 	}
-	return &mpmcLane{ring: r, w: w, owned: owned, lossy: lossy}
+	return &mpmcLane{ring: r, w: w, owned: owned, ext: external, lossy: lossy}
 }
 
 func (l *mpmcLane) drain(w *worker) int { return w.drainMPMC(l) }
+func (l *mpmcLane) external() bool      { return l.ext }
 
 func (l *mpmcLane) retired() bool { return l.owned && l.done }
 

@@ -140,13 +140,21 @@ func (w *worker) signal() {
 	}
 }
 
-// pass moves the worker's backlog on, then takes one batch from every lane.
+// pass moves the worker's backlog on, then takes one batch from every lane. While a backlog
+// remains, it takes nothing from external lanes (Producers'): that pushes back on the producers
+// (which block, or drop, by their routes' policies) instead of growing the backlog, while the
+// lanes from workers are still drained, so that cycles between workers cannot deadlock.
 func (w *worker) pass() int {
 	n := 0
+	throttled := false
 	if w.out.backlogged > 0 {
 		n += w.out.flush()
+		throttled = w.out.backlogged > 0
 	}
 	for _, l := range *w.lanes.Load() {
+		if throttled && l.external() {
+			continue
+		}
 		k := l.drain(w)
 		if k == 0 && l.retired() {
 			w.eng.removeLane(w, l)
