@@ -58,7 +58,8 @@ type Engine struct {
 	sharedLossy []*mpmcLane // by worker: the lossy lanes of shared publishers
 	ctxPool     sync.Pool   // Contexts for inline routes on the shared path
 	pin         func(cpu int) (unpin func() error, err error)
-	expedited   bool // membarrier's private expedited command is registered
+	noFast      entry // the solo entry of groups without a shortest path; never written
+	expedited   bool  // membarrier's private expedited command is registered
 
 	mu        sync.Mutex // control plane: sources, registrations, compile, lanes, producers
 	stopMu    sync.Mutex // serialises Stop

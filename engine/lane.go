@@ -27,9 +27,13 @@ type lane interface {
 // handlers) to one worker, one 64-byte slot per event, with the table group each event was
 // published under kept beside it in side (a parallel array, so the slot stays one cache line).
 //
-// The producer writes side[pos&mask] before Commit and the worker reads it after Poll; the
-// ring's publication (a release store of the slot's sequence, read with an acquire load) orders
-// both, as it orders the event itself.
+// Consecutive events of a lane mostly have the same group, so side is written only when the
+// group changes, and the event then carries flagGroup: the worker reads side only for flagged
+// events and keeps the group in between. Without that, the side array's lines (eight entries
+// each) would bounce between the two cores as often as the slots do: a second cache-line
+// transfer per event. The producer writes side[pos&mask] before Commit and the worker reads it
+// after Poll; the ring's publication (a release store of the slot's sequence, read with an
+// acquire load) orders both, as it orders the event itself.
 type spscLane struct {
 	_    [cacheLine]byte
 	ring *ring.SPSC[events.Raw] // read-only after construction, like the next three fields
@@ -42,11 +46,39 @@ type spscLane struct {
 	// Producer's fields, written only by the lane's producer.
 	last    uint64  // position of the last event pushed
 	mark    uint64  // the producer's publish number when it last pushed here
+	pg      *group  // the group of the last event pushed
 	backlog backlog // worker producers only: events waiting for room, in order
-	_       [cacheLine - 56]byte
+	_       [cacheLine - 64]byte
+
+	cg *group // the worker's: the group of the last event it took
+	_  [cacheLine - 8]byte
 
 	final  atomic.Uint64 // the worker's read position when it exited (set by Stop)
 	closed atomic.Bool   // the producer closed the lane
+}
+
+// put fills the reserved slot at pos with the event and its group, and publishes it. Producer
+// only.
+func (l *spscLane) put(pos uint64, h *events.Header, p *[events.PayloadSize]byte, g *group) {
+	slot := l.ring.Slot(pos)
+	slot.Header = *h
+	slot.Payload = *p
+	if g != l.pg {
+		l.pg = g
+		l.side[pos&l.mask] = g
+		slot.Flags |= flagGroup
+	}
+	l.ring.Commit(pos, 1)
+}
+
+// take returns the event at pos and its group. Worker only, in position order.
+func (l *spscLane) take(pos uint64) (*events.Raw, *group) {
+	ev := l.ring.Slot(pos)
+	if ev.Flags&flagGroup != 0 {
+		l.cg = l.side[pos&l.mask]
+		ev.Flags &^= flagGroup
+	}
+	return ev, l.cg
 }
 
 func newSPSCLane(w *worker, size int, external bool) *spscLane {

@@ -14,8 +14,11 @@ import (
 const (
 	// flagTimed marks an event stamped at publish (Header.TS from the engine's Clock): its
 	// worker records its publish-to-handler latency.
-	flagTimed   uint32 = 1 << 30
-	engineFlags        = flagTimed
+	flagTimed uint32 = 1 << 30
+	// flagGroup marks an event whose lane slot's group changed (see spscLane); the worker
+	// clears it before handlers see the event.
+	flagGroup   uint32 = 1 << 29
+	engineFlags        = flagTimed | flagGroup
 )
 
 // sender is the publishing side of one goroutine that owns its lanes: a dedicated Producer, or
@@ -145,11 +148,7 @@ func (s *sender) push(g *group, h *events.Header, p *[events.PayloadSize]byte) e
 			return err
 		}
 	}
-	slot := l.ring.Slot(pos)
-	slot.Header = *h
-	slot.Payload = *p
-	l.side[pos&l.mask] = g
-	l.ring.Commit(pos, 1)
+	l.put(pos, h, p, g)
 	l.last, l.mark = pos, s.pubNo
 	s.wake |= 1 << uint(g.worker)
 	return nil
@@ -239,9 +238,7 @@ func (s *sender) flush() int {
 				break
 			}
 			it := l.backlog.front()
-			*l.ring.Slot(pos) = it.ev
-			l.side[pos&l.mask] = it.g
-			l.ring.Commit(pos, 1)
+			l.put(pos, &it.ev.Header, &it.ev.Payload, it.g)
 			l.backlog.pop()
 			s.backlogged--
 			moved++

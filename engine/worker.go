@@ -190,11 +190,13 @@ func (w *worker) runSPSC(l *spscLane) (done bool) {
 		if abort.Load() {
 			return true
 		}
-		p := w.job.pos
+		ev, g := l.take(w.job.pos)
 		if w.job.route == 0 {
-			w.dispatch(l.side[p&l.mask], l.ring.Slot(p))
+			if ev.Flags&flagTimed != 0 || !g.solo.fast(ev) {
+				w.dispatch(g, ev)
+			}
 		} else { // going on after a panic
-			w.deliver(l.side[p&l.mask], l.ring.Slot(p), w.job.route)
+			w.deliver(g, ev, w.job.route)
 		}
 	}
 	return true
@@ -255,7 +257,9 @@ func (w *worker) runMPMC(l *mpmcLane) (done bool) {
 		}
 		it := l.ring.Slot(w.job.pos)
 		if w.job.route == 0 {
-			w.dispatch(it.g, &it.ev)
+			if it.ev.Flags&flagTimed != 0 || !it.g.solo.fast(&it.ev) {
+				w.dispatch(it.g, &it.ev)
+			}
 		} else { // going on after a panic
 			w.deliver(it.g, &it.ev, w.job.route)
 		}
@@ -277,7 +281,9 @@ func (w *worker) runItems() (done bool) {
 		}
 		it := &w.job.items[w.job.pos]
 		if w.job.route == 0 {
-			w.dispatch(it.g, &it.ev)
+			if it.ev.Flags&flagTimed != 0 || !it.g.solo.fast(&it.ev) {
+				w.dispatch(it.g, &it.ev)
+			}
 		} else { // going on after a panic
 			w.deliver(it.g, &it.ev, w.job.route)
 		}
@@ -285,18 +291,31 @@ func (w *worker) runItems() (done bool) {
 	return true
 }
 
-// dispatch runs the routes of group g for ev. Its common case, a group of one route whose chain
-// is one function and an event not timed, is short enough to inline into the worker's loops:
-// count, call.
+// The worker's dispatch of one event ev of group g, in each of its loops, is
+//
+//	if ev.Flags&flagTimed != 0 || !g.solo.fast(ev) {
+//		w.dispatch(g, ev)
+//	}
+//
+// fast (inlined) handles the common case; dispatch the rest.
+
+// fast is the common case of a dispatch, small enough to inline: a group of one route whose
+// chain is one function, the route already counted in this batch. It counts the event and calls
+// the function, or reports false for the long way. (Groups without a shortest path have the
+// engine's noFast entry, whose count stays zero.)
+func (en *entry) fast(ev *events.Raw) bool {
+	if en.taken == 0 {
+		return false
+	}
+	en.taken++
+	en.leaf(ev)
+	return true
+}
+
+// dispatch is the long way: record a timed event's latency, then run every route of the group.
 func (w *worker) dispatch(g *group, ev *events.Raw) {
-	if g.solo && ev.Flags&flagTimed == 0 {
-		en := &g.entries[0]
-		if en.taken == 0 {
-			w.touch(en)
-		}
-		en.taken++
-		en.leaf(ev)
-		return
+	if ev.Flags&flagTimed != 0 {
+		w.timed(g, ev)
 	}
 	w.deliver(g, ev, 0)
 }
@@ -305,9 +324,6 @@ func (w *worker) dispatch(g *group, ev *events.Raw) {
 // one event on a worker. Counting is in the group's entries (plain fields, this worker's alone);
 // the counts reach the routes' metrics at the end of the batch.
 func (w *worker) deliver(g *group, ev *events.Raw, from int) {
-	if from == 0 && ev.Flags&flagTimed != 0 {
-		w.timed(g, ev)
-	}
 	es := g.entries
 	for i := from; i < len(es); i++ {
 		en := &es[i]
@@ -339,8 +355,10 @@ func (w *worker) deliver(g *group, ev *events.Raw, from int) {
 //go:noinline
 func (w *worker) touch(en *entry) { w.touched = append(w.touched, en) }
 
-// timed records the publish-to-handler latency of a timed event on every route of its group.
+// timed records the publish-to-handler latency of a timed event on every route of its group,
+// and clears the event's flag.
 func (w *worker) timed(g *group, ev *events.Raw) {
+	ev.Flags &^= flagTimed
 	d := w.eng.clock.Nanotime() - ev.TS
 	for i := range g.entries {
 		g.entries[i].r.m.Recorder(w.id).Record(d)
@@ -365,7 +383,7 @@ func (w *worker) recovered(v any) {
 		it := &j.items[j.pos]
 		g, ev = it.g, &it.ev
 	case *spscLane:
-		g, ev = l.side[j.pos&l.mask], l.ring.Slot(j.pos)
+		g, ev = l.cg, l.ring.Slot(j.pos)
 	case *mpmcLane:
 		it := l.ring.Slot(j.pos)
 		g, ev = it.g, &it.ev
