@@ -75,7 +75,11 @@ func TestDispatchAllocs(t *testing.T) {
 	ev.Source = src
 	dispatch := func() {
 		for _, g := range t0.cell(ev.Source, ev.Kind).groups {
-			w.dispatch(g, ev)
+			if f := g.leaf; f != nil {
+				f(ev)
+			} else {
+				w.deliver(g, ev, 0)
+			}
 		}
 	}
 	dispatch()

@@ -59,6 +59,7 @@ type Engine struct {
 	ctxPool     sync.Pool   // Contexts for inline routes on the shared path
 	pin         func(cpu int) (unpin func() error, err error)
 	noFast      entry // the solo entry of groups without a shortest path; never written
+	noGroup     group // a lane's group before its first event: no entries, solo noFast
 	expedited   bool  // membarrier's private expedited command is registered
 
 	mu        sync.Mutex // control plane: sources, registrations, compile, lanes, producers
@@ -105,6 +106,7 @@ func New(cfg Config) (*Engine, error) {
 		e.pin = pinThread
 	}
 	e.ctxPool.New = func() any { return &Context{eng: e, worker: -1} }
+	e.noGroup.solo = &e.noFast
 	e.workers = make([]*worker, cfg.Workers)
 	for i := range e.workers {
 		e.workers[i] = newWorker(e, i)

@@ -50,7 +50,7 @@ type spscLane struct {
 	backlog backlog // worker producers only: events waiting for room, in order
 	_       [cacheLine - 64]byte
 
-	cg *group // the worker's: the group of the last event it took
+	cg *group // the worker's: the group of the last event it took (never nil)
 	_  [cacheLine - 8]byte
 
 	final  atomic.Uint64 // the worker's read position when it exited (set by Stop)
@@ -71,22 +71,13 @@ func (l *spscLane) put(pos uint64, h *events.Header, p *[events.PayloadSize]byte
 	l.ring.Commit(pos, 1)
 }
 
-// take returns the event at pos and its group. Worker only, in position order.
-func (l *spscLane) take(pos uint64) (*events.Raw, *group) {
-	ev := l.ring.Slot(pos)
-	if ev.Flags&flagGroup != 0 {
-		l.cg = l.side[pos&l.mask]
-		ev.Flags &^= flagGroup
-	}
-	return ev, l.cg
-}
 
 func newSPSCLane(w *worker, size int, external bool) *spscLane {
 	r, err := ring.NewSPSC[events.Raw](size, ring.WithWait(ring.SpinYield()))
 	if err != nil {
 		panic(err) // size was validated by Config.Validate
 	}
-	return &spscLane{ring: r, side: make([]*group, size), mask: uint64(size - 1), w: w, ext: external}
+	return &spscLane{ring: r, side: make([]*group, size), mask: uint64(size - 1), w: w, ext: external, cg: &w.eng.noGroup}
 }
 
 func (l *spscLane) drain(w *worker) int { return w.drainSPSC(l) }

@@ -33,6 +33,9 @@ type cell struct {
 // lossy), and no OnFull hook (a route with one is a group of its own). One event published to
 // the cell takes one slot per group; the worker runs the group's entries in order.
 type group struct {
+	// leaf is the function of the group's solo entry (see below), or nil: the worker calls it
+	// directly, without loading the entry first.
+	leaf    func(*events.Raw)
 	entries []entry // the routes as the worker runs them
 	// solo is the group's one entry if it has one and it has a leaf (the worker's shortest
 	// path), else the engine's noFast, which entry.fast declines.
@@ -167,7 +170,7 @@ func (e *Engine) compileLocked() error {
 		for _, g := range t.cells[i].groups {
 			g.solo = &e.noFast
 			if len(g.entries) == 1 && g.entries[0].leaf != nil {
-				g.solo = &g.entries[0]
+				g.solo, g.leaf = &g.entries[0], g.entries[0].leaf
 			}
 		}
 	}

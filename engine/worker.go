@@ -44,6 +44,8 @@ type worker struct {
 type job struct {
 	pos, end uint64 // positions left in the batch
 	route    int    // index, in the event's group, of the route being run
+	g        *group // the group of the current run of events (never nil)
+	run      uint64 // where the current run started (see account)
 	lane     lane   // the lane the batch came from
 	items    []item // or the batch, copied out of a lossy lane
 }
@@ -164,12 +166,20 @@ func (w *worker) pass() int {
 	return n
 }
 
+// A worker counts events per route without touching a counter per event where it can: events
+// of one lane come in runs of one group (a lane mostly carries one cell's events, and a group
+// change is flagged, see spscLane), and a group with a single route whose chain is one function
+// (its solo entry) takes exactly the events of its runs. So the worker counts solo routes per run
+// (account), when the group changes and at the end of the batch, and calls their function
+// directly: per event, a flag check, a load and the call. Other groups go through deliver, which
+// counts per route.
+
 func (w *worker) drainSPSC(l *spscLane) int {
 	lo, hi := l.ring.Poll(w.batch)
 	if lo == hi {
 		return 0
 	}
-	w.job = job{pos: lo, end: hi, lane: l}
+	w.job = job{pos: lo, end: hi, lane: l, g: l.cg, run: lo}
 	for !w.runSPSC(l) {
 	}
 	l.ring.Release(w.job.pos) // hi, unless Stop aborted
@@ -185,21 +195,44 @@ func (w *worker) runSPSC(l *spscLane) (done bool) {
 			w.recovered(v)
 		}
 	}()
-	abort := &w.eng.abort
-	for ; w.job.pos < w.job.end; w.job.pos++ {
+	j, abort := &w.job, &w.eng.abort
+	for ; j.pos < j.end; j.pos++ {
 		if abort.Load() {
-			return true
+			break
 		}
-		ev, g := l.take(w.job.pos)
-		if w.job.route == 0 {
-			if ev.Flags&flagTimed != 0 || !g.solo.fast(ev) {
-				w.dispatch(g, ev)
+		ev := l.ring.Slot(j.pos)
+		if ev.Flags&(flagGroup|flagTimed) != 0 {
+			if ev.Flags&flagGroup != 0 {
+				w.account(j.pos)
+				j.g, l.cg = l.side[j.pos&l.mask], l.side[j.pos&l.mask]
+				ev.Flags &^= flagGroup
 			}
-		} else { // going on after a panic
-			w.deliver(g, ev, w.job.route)
+			if ev.Flags&flagTimed != 0 {
+				w.timed(j.g, ev)
+			}
+		}
+		if j.route != 0 { // going on after a panic
+			w.deliver(j.g, ev, j.route)
+		} else if f := j.g.leaf; f != nil {
+			f(ev)
+		} else {
+			w.deliver(j.g, ev, 0)
 		}
 	}
+	w.account(j.pos)
 	return true
+}
+
+// account counts the events of the current run, up to position upto, on its group's solo entry.
+func (w *worker) account(upto uint64) {
+	j := &w.job
+	if en := j.g.solo; en.leaf != nil && upto > j.run {
+		if en.taken == 0 {
+			w.touched = append(w.touched, en)
+		}
+		en.taken += upto - j.run
+	}
+	j.run = upto
 }
 
 func (w *worker) drainMPMC(l *mpmcLane) int {
@@ -228,14 +261,14 @@ func (w *worker) drainMPMC(l *mpmcLane) int {
 			items[i] = *l.ring.Slot(lo + uint64(i))
 		}
 		l.ring.ReleaseRange(lo, hi)
-		w.job = job{pos: 0, end: n, items: items}
-		for !w.runItems() {
+		w.job = job{pos: 0, end: n, items: items, g: &w.eng.noGroup}
+		for !w.runItems(items) {
 		}
 		w.lost += n - w.job.pos
 		w.endBatch()
 		return int(n)
 	}
-	w.job = job{pos: lo, end: hi, lane: l}
+	w.job = job{pos: lo, end: hi, lane: l, g: &w.eng.noGroup, run: lo}
 	for !w.runMPMC(l) {
 	}
 	w.lost += hi - w.job.pos // claimed but not run: Stop aborted
@@ -250,74 +283,52 @@ func (w *worker) runMPMC(l *mpmcLane) (done bool) {
 			w.recovered(v)
 		}
 	}()
-	abort := &w.eng.abort
-	for ; w.job.pos < w.job.end; w.job.pos++ {
+	j, abort := &w.job, &w.eng.abort
+	for ; j.pos < j.end; j.pos++ {
 		if abort.Load() {
-			return true
+			break
 		}
-		it := l.ring.Slot(w.job.pos)
-		if w.job.route == 0 {
-			if it.ev.Flags&flagTimed != 0 || !it.g.solo.fast(&it.ev) {
-				w.dispatch(it.g, &it.ev)
-			}
-		} else { // going on after a panic
-			w.deliver(it.g, &it.ev, w.job.route)
-		}
+		w.item(l.ring.Slot(j.pos))
 	}
+	w.account(j.pos)
 	return true
 }
 
 // runItems is runMPMC for a batch copied out of a lossy lane.
-func (w *worker) runItems() (done bool) {
+func (w *worker) runItems(items []item) (done bool) {
 	defer func() {
 		if v := recover(); v != nil {
 			w.recovered(v)
 		}
 	}()
-	abort := &w.eng.abort
-	for ; w.job.pos < w.job.end; w.job.pos++ {
+	j, abort := &w.job, &w.eng.abort
+	for ; j.pos < j.end; j.pos++ {
 		if abort.Load() {
-			return true
+			break
 		}
-		it := &w.job.items[w.job.pos]
-		if w.job.route == 0 {
-			if it.ev.Flags&flagTimed != 0 || !it.g.solo.fast(&it.ev) {
-				w.dispatch(it.g, &it.ev)
-			}
-		} else { // going on after a panic
-			w.deliver(it.g, &it.ev, w.job.route)
-		}
+		w.item(&items[j.pos])
 	}
+	w.account(j.pos)
 	return true
 }
 
-// The worker's dispatch of one event ev of group g, in each of its loops, is
-//
-//	if ev.Flags&flagTimed != 0 || !g.solo.fast(ev) {
-//		w.dispatch(g, ev)
-//	}
-//
-// fast (inlined) handles the common case; dispatch the rest.
-
-// fast is the common case of a dispatch, small enough to inline: a group of one route whose
-// chain is one function, the route already counted in this batch. It counts the event and calls
-// the function, or reports false for the long way. (Groups without a shortest path have the
-// engine's noFast entry, whose count stays zero.)
-func (en *entry) fast(ev *events.Raw) bool {
-	if en.taken == 0 {
-		return false
+// item runs the routes of one event of a multi-producer lane, whose slots carry their group.
+func (w *worker) item(it *item) {
+	j := &w.job
+	if it.g != j.g {
+		w.account(j.pos)
+		j.g = it.g
 	}
-	en.taken++
-	en.leaf(ev)
-	return true
-}
-
-// dispatch is the long way: record a timed event's latency, then run every route of the group.
-func (w *worker) dispatch(g *group, ev *events.Raw) {
-	if ev.Flags&flagTimed != 0 {
-		w.timed(g, ev)
+	if it.ev.Flags&flagTimed != 0 {
+		w.timed(it.g, &it.ev)
 	}
-	w.deliver(g, ev, 0)
+	if j.route != 0 { // going on after a panic
+		w.deliver(it.g, &it.ev, j.route)
+	} else if f := it.g.leaf; f != nil {
+		f(&it.ev)
+	} else {
+		w.deliver(it.g, &it.ev, 0)
+	}
 }
 
 // deliver runs the routes of group g for ev, from its route number from on: the dispatch of
@@ -376,19 +387,17 @@ func (w *worker) failed(en *entry, ev *events.Raw, err error) {
 func (w *worker) recovered(v any) {
 	j := &w.job
 	w.ctx.depth = 0
-	var g *group
+	g := j.g
 	var ev *events.Raw
 	switch l := j.lane.(type) {
 	case nil:
-		it := &j.items[j.pos]
-		g, ev = it.g, &it.ev
+		ev = &j.items[j.pos].ev
 	case *spscLane:
-		g, ev = l.cg, l.ring.Slot(j.pos)
+		ev = l.ring.Slot(j.pos)
 	case *mpmcLane:
-		it := l.ring.Slot(j.pos)
-		g, ev = it.g, &it.ev
+		ev = &l.ring.Slot(j.pos).ev
 	}
-	if g == nil || j.route >= len(g.entries) {
+	if ev == nil || j.route >= len(g.entries) {
 		panic(v) // not from a route: a bug in the engine
 	}
 	en := &g.entries[j.route]
