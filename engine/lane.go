@@ -71,7 +71,6 @@ func (l *spscLane) put(pos uint64, h *events.Header, p *[events.PayloadSize]byte
 	l.ring.Commit(pos, 1)
 }
 
-
 func newSPSCLane(w *worker, size int, external bool) *spscLane {
 	r, err := ring.NewSPSC[events.Raw](size, ring.WithWait(ring.SpinYield()))
 	if err != nil {
