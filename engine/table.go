@@ -88,8 +88,9 @@ var _ [cacheLine - unsafe.Sizeof(entry{})]byte // an entry fits a cache line
 
 // cell returns the cell of (src, k), or nil if the table has no routes for it.
 func (t *table) cell(src events.Source, k events.Kind) *cell {
-	i := int(src)<<t.shift | int(k)
-	if int(k)>>t.shift != 0 || i >= len(t.cells) {
+	sh := t.shift & 63 // in range: no code for shifts of 64 or more
+	i := uint(src)<<sh | uint(k)
+	if uint(k)>>sh != 0 || i >= uint(len(t.cells)) {
 		return nil
 	}
 	c := &t.cells[i]
