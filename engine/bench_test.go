@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hotpath-go/hotpath/affinity"
+	"github.com/hotpath-go/hotpath/engine/metrics"
 	"github.com/hotpath-go/hotpath/events"
 	"github.com/hotpath-go/hotpath/ring"
 )
@@ -187,14 +188,15 @@ func benchRaw(b *testing.B, push func(*events.Raw), closeFn func(), take func(fu
 
 // BenchmarkLatency publishes one event at a time, at a low rate (the next only once the last
 // was handled and gapNs have passed), and measures publish-to-handler latency from the
-// timestamp in the event: through the engine (a dedicated Producer, the worker busy-spinning)
+// timestamp in the event: through the engine (a dedicated Producer, the worker busy-spinning),
+// through the bare SPSC ring the engine's lanes are (a spinning consumer calling the handler),
 // and through a channel-per-route router built the usual Go way (a map from (source, kind) to
 // the routes' channels, a goroutine per route blocked on its channel). Producer and consumer are
 // pinned to two CPUs when the machine allows. It reports the median and 99th percentile, and the
 // two-line core-to-core hand-off between the same CPUs measured in the same run (the floor).
 func BenchmarkLatency(b *testing.B) {
 	const gapNs = 2000
-	clk := testClock()
+	clk := benchClock()
 	cpus := benchCPUs()
 	b.Run("hotpath", func(b *testing.B) {
 		cfg := Config{Workers: 1, RingSize: 1024, Clock: clk, Wait: spin, PublishWait: spin, LatencyEvery: 1}
@@ -232,6 +234,61 @@ func BenchmarkLatency(b *testing.B) {
 		unpin()
 		require.NoError(b, p.Close())
 		stop(b, e)
+		reportLatency(b, lat, cpus)
+	})
+	b.Run("raw-ring", func(b *testing.B) {
+		r, err := ring.NewSPSC[events.Raw](1024, ring.WithWait(spin))
+		require.NoError(b, err)
+		lat := make([]int64, 0, b.N)
+		var seen atomic.Int64
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			if cpus != nil {
+				if p, err := affinity.Pin(cpus[1]); err == nil {
+					defer func() { _ = p.Unpin() }()
+				}
+			}
+			for {
+				lo, hi := r.Poll(256)
+				if lo == hi {
+					if r.Closed() {
+						return
+					}
+					cpuRelax()
+					continue
+				}
+				for p := lo; p < hi; p++ {
+					m := events.As[events.MarketData](r.Slot(p))
+					lat = append(lat, clk.Nanotime()-m.TS)
+					seen.Store(int64(m.ID))
+				}
+				r.Release(hi)
+			}
+		}()
+		unpin := pinBench(cpus)
+		m := md("AAPL", 1, 0)
+		ev := events.ToRaw(&m)
+		b.ResetTimer()
+		last := int64(0)
+		for i := range b.N {
+			for seen.Load() < int64(i) || clk.Nanotime()-last < gapNs {
+				cpuRelax()
+			}
+			ev.ID = uint64(i + 1)
+			last = clk.Nanotime()
+			ev.TS = last
+			for !r.TryPush(ev) {
+				cpuRelax()
+			}
+		}
+		for seen.Load() < int64(b.N) {
+			cpuRelax()
+		}
+		b.StopTimer()
+		unpin()
+		r.Close()
+		<-done
 		reportLatency(b, lat, cpus)
 	})
 	b.Run("chan-baseline", func(b *testing.B) {
@@ -290,6 +347,9 @@ func BenchmarkLatency(b *testing.B) {
 		reportLatency(b, lat, cpus)
 	})
 }
+
+// benchClock is the engine's default clock (the TSC where it is usable and cheaper), made once.
+var benchClock = sync.OnceValue(func() *metrics.Clock { return metrics.NewClock(metrics.ClockAuto) })
 
 // benchCPUs returns two CPUs to pin the latency benchmark to, or nil.
 var benchCPUs = sync.OnceValue(func() []int {
