@@ -7,7 +7,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -151,7 +150,7 @@ func TestStopRacingPublishers(t *testing.T) {
 			}()
 		}
 		for got[0].len() < 1000*(round+1) { // let them run a little
-			time.Sleep(time.Millisecond) // polling interval, not synchronisation
+			runtime.Gosched()
 		}
 		err := e.Stop(context.Background())
 		wg.Wait()
