@@ -56,10 +56,10 @@ type Config struct {
 	// docs/engine.md) and a blocked publisher's nap. Zero means DefaultMaxNap.
 	MaxNap time.Duration
 	// LatencyEvery: every LatencyEvery-th event of each dedicated producer (and of each worker's
-	// handler publishes) is stamped at publish (Header.TS from Clock, and the engine's timing
-	// flag) and its publish-to-handler latency recorded per route. 1 times every event; a
-	// negative value none. Zero means DefaultLatencyEvery. Shared publishers (Engine.Publisher)
-	// and inline routes are never timed unless LatencyEvery is 1 (shared) or at all (inline).
+	// handler publishes) is stamped at publish (Header.TS from Clock) and its publish-to-handler
+	// latency recorded on each route it reaches. 1 times every event, a negative value none;
+	// zero means DefaultLatencyEvery. Shared publishers (Engine.Publisher) time every event
+	// when LatencyEvery is 1 and none otherwise; inline routes are never timed.
 	LatencyEvery int
 	// Kinds is the registry of event kinds; nil means events.NewRegistry().
 	Kinds *events.Registry

@@ -60,8 +60,11 @@
 // Publishes from handlers (Emit) go out through the running worker's own lanes and never block:
 // a full lane's events wait, in order, in the worker's backlog for that lane (at most
 // Config.Backlog; beyond that they are dropped and reported with ErrBacklogFull), and the worker
-// moves them on before each pass over its lanes. A worker therefore never waits for another, and
-// cycles of routes cannot deadlock. DropNewest and Fail apply at once, as for any publisher.
+// moves them on before each pass over its lanes. While it has a backlog, a worker takes nothing
+// new from Producers' lanes (so back-pressure reaches the producers, which block or drop by their
+// routes' policies) but keeps draining the lanes from other workers. A worker therefore never
+// waits for another, and cycles of routes cannot deadlock. DropNewest and Fail apply at once, as
+// for any publisher.
 //
 // # Threads
 //

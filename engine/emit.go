@@ -14,10 +14,12 @@ import (
 // The publish goes out through the lanes of whoever runs the route: on a worker, that worker's
 // own lanes, which never block: when a target lane is full the event waits in the worker's
 // backlog for that lane (bounded by Config.Backlog) and is moved on, in order, before the worker
-// takes its next batch (a DropNewest or Fail route refuses it at once instead). So a cycle of
-// routes whose lanes are full cannot deadlock. On an inline route, the publisher's lanes, with
-// the targets' overflow policies. A refused publish is the chain's error: counted on the route
-// and reported to Config.OnError.
+// takes its next batch (a DropNewest or Fail route refuses it at once instead). While its
+// backlog is not empty the worker takes nothing from Producers' lanes, which pushes back on them,
+// but goes on draining the lanes from other workers, so a cycle of routes whose lanes are full
+// cannot deadlock. On an inline route, the publisher's lanes, with the targets' overflow
+// policies. A refused publish is the chain's error: counted on the route and reported to
+// Config.OnError.
 //
 // Emit works only inside an engine; calling its Receive directly panics.
 func Emit[T any](source string) Handler[T] { return emit[T]{source: source} }

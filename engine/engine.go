@@ -58,7 +58,9 @@ type Engine struct {
 	sharedLossy []*mpmcLane // by worker: the lossy lanes of shared publishers
 	ctxPool     sync.Pool   // Contexts for inline routes on the shared path
 	pin         func(cpu int) (unpin func() error, err error)
-	expedited   bool // membarrier's private expedited command is registered
+	noFast      entry // the solo entry of groups without a shortest path; never written
+	noGroup     group // a lane's group before its first event: no entries, solo noFast
+	expedited   bool  // membarrier's private expedited command is registered
 
 	mu        sync.Mutex // control plane: sources, registrations, compile, lanes, producers
 	stopMu    sync.Mutex // serialises Stop
@@ -104,13 +106,14 @@ func New(cfg Config) (*Engine, error) {
 		e.pin = pinThread
 	}
 	e.ctxPool.New = func() any { return &Context{eng: e, worker: -1} }
+	e.noGroup.solo = &e.noFast
 	e.workers = make([]*worker, cfg.Workers)
 	for i := range e.workers {
 		e.workers[i] = newWorker(e, i)
 	}
 	for _, w := range e.workers {
-		e.shared = append(e.shared, newMPMCLane(w, cfg.RingSize, false))
-		e.sharedLossy = append(e.sharedLossy, newMPMCLane(w, cfg.RingSize, false))
+		e.shared = append(e.shared, newMPMCLane(w, cfg.RingSize, false, true, false))
+		e.sharedLossy = append(e.sharedLossy, newMPMCLane(w, cfg.RingSize, false, true, true))
 		e.addLaneLocked(w, e.shared[w.id])
 		e.addLaneLocked(w, e.sharedLossy[w.id])
 	}
@@ -145,7 +148,7 @@ func (e *Engine) newSender(w *worker) (*sender, error) {
 		s.every, s.count = e.cfg.LatencyEvery, e.cfg.LatencyEvery
 	}
 	for i, to := range e.workers {
-		s.lanes[i] = newSPSCLane(to, e.cfg.RingSize)
+		s.lanes[i] = newSPSCLane(to, e.cfg.RingSize, w == nil)
 		e.addLaneLocked(to, s.lanes[i])
 	}
 	return s, nil
@@ -184,7 +187,7 @@ func (e *Engine) addLossyLane(s *sender, w int) (*mpmcLane, error) {
 	if s.lossy == nil {
 		s.lossy = make([]*mpmcLane, len(e.workers))
 	}
-	l := newMPMCLane(e.workers[w], e.cfg.RingSize, s.w == nil)
+	l := newMPMCLane(e.workers[w], e.cfg.RingSize, s.w == nil, s.w == nil, true)
 	s.lossy[w] = l
 	e.addLaneLocked(e.workers[w], l)
 	return l, nil

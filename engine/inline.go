@@ -13,6 +13,7 @@ func (e *Engine) runInline(c *Context, rs []*route, h *events.Header, p *[events
 		return ErrDepth
 	}
 	ev.Header, ev.Payload = *h, *p
+	ev.Flags &^= engineFlags // inline routes are not timed
 	var err error
 	for _, r := range rs {
 		if e1 := e.runInlineRoute(c, r, ev); e1 != nil && err == nil {

@@ -18,42 +18,69 @@ type lane interface {
 	// leftovers counts, after the worker has exited, the events still in the lane, takes them
 	// out, and records the final read position for publishers' verdicts.
 	leftovers() uint64
+	// external reports whether the lane's producers are outside the engine (Producers), as
+	// opposed to a worker publishing from its handlers.
+	external() bool
 }
 
 // spscLane is the ring from one dedicated producer (a Producer, or a worker publishing from its
 // handlers) to one worker, one 64-byte slot per event, with the table group each event was
 // published under kept beside it in side (a parallel array, so the slot stays one cache line).
 //
-// The producer writes side[pos&mask] before Commit and the worker reads it after Poll; the
-// ring's publication (a release store of the slot's sequence, read with an acquire load) orders
-// both, as it orders the event itself.
+// Consecutive events of a lane mostly have the same group, so side is written only when the
+// group changes, and the event then carries flagGroup: the worker reads side only for flagged
+// events and keeps the group in between. Without that, the side array's lines (eight entries
+// each) would bounce between the two cores as often as the slots do: a second cache-line
+// transfer per event. The producer writes side[pos&mask] before Commit and the worker reads it
+// after Poll; the ring's publication (a release store of the slot's sequence, read with an
+// acquire load) orders both, as it orders the event itself.
 type spscLane struct {
 	_    [cacheLine]byte
 	ring *ring.SPSC[events.Raw] // read-only after construction, like the next three fields
 	side []*group
 	mask uint64
 	w    *worker // the consumer
-	_    [cacheLine - 48]byte
+	ext  bool    // the producer is a Producer, not a worker
+	_    [cacheLine - 49]byte
 
 	// Producer's fields, written only by the lane's producer.
 	last    uint64  // position of the last event pushed
 	mark    uint64  // the producer's publish number when it last pushed here
+	pg      *group  // the group of the last event pushed
 	backlog backlog // worker producers only: events waiting for room, in order
-	_       [cacheLine - 56]byte
+	_       [cacheLine - 64]byte
+
+	cg *group // the worker's: the group of the last event it took (never nil)
+	_  [cacheLine - 8]byte
 
 	final  atomic.Uint64 // the worker's read position when it exited (set by Stop)
 	closed atomic.Bool   // the producer closed the lane
 }
 
-func newSPSCLane(w *worker, size int) *spscLane {
+// put fills the reserved slot at pos with the event and its group, and publishes it. Producer
+// only.
+func (l *spscLane) put(pos uint64, h *events.Header, p *[events.PayloadSize]byte, g *group) {
+	slot := l.ring.Slot(pos)
+	slot.Header = *h
+	slot.Payload = *p
+	if g != l.pg {
+		l.pg = g
+		l.side[pos&l.mask] = g
+		slot.Flags |= flagGroup
+	}
+	l.ring.Commit(pos, 1)
+}
+
+func newSPSCLane(w *worker, size int, external bool) *spscLane {
 	r, err := ring.NewSPSC[events.Raw](size, ring.WithWait(ring.SpinYield()))
 	if err != nil {
 		panic(err) // size was validated by Config.Validate
 	}
-	return &spscLane{ring: r, side: make([]*group, size), mask: uint64(size - 1), w: w}
+	return &spscLane{ring: r, side: make([]*group, size), mask: uint64(size - 1), w: w, ext: external, cg: &w.eng.noGroup}
 }
 
 func (l *spscLane) drain(w *worker) int { return w.drainSPSC(l) }
+func (l *spscLane) external() bool      { return l.ext }
 
 func (l *spscLane) retired() bool {
 	if !l.closed.Load() {
@@ -86,18 +113,21 @@ type mpmcLane struct {
 	// owned lanes (a producer's lossy lane) retire when their producer closes them; the
 	// engine's shared lanes never do.
 	owned bool
+	ext   bool // the producers are Producers, not a worker
+	lossy bool // DropOldest routes' lane: producers evict from it
 	done  bool // the worker found the lane closed and drained (worker only)
 }
 
-func newMPMCLane(w *worker, size int, owned bool) *mpmcLane {
+func newMPMCLane(w *worker, size int, owned, external, lossy bool) *mpmcLane {
 	r, err := ring.NewMPMC[item](size, ring.WithWait(ring.SpinYield()))
 	if err != nil {
 		panic(err) // size was validated by Config.Validate
 	}
-	return &mpmcLane{ring: r, w: w, owned: owned}
+	return &mpmcLane{ring: r, w: w, owned: owned, ext: external, lossy: lossy}
 }
 
 func (l *mpmcLane) drain(w *worker) int { return w.drainMPMC(l) }
+func (l *mpmcLane) external() bool      { return l.ext }
 
 func (l *mpmcLane) retired() bool { return l.owned && l.done }
 

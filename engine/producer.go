@@ -25,8 +25,8 @@ import (
 // A publish returns nil once every route has the event (or has dropped it by its overflow
 // policy, which the route counts); ErrFull if a Fail route refused it (the other routes have
 // it); ErrNotStarted before Start; ErrStopped once Stop has begun (and, for a publish racing
-// Stop, when Stop did not deliver it); ErrClosed after Close; or the first error of an inline
-// route. An event whose source and kind have no route is counted (Engine.Unrouted) and nil is
+// Stop, when Stop did not deliver it to every route); ErrClosed after Close; or the first error
+// of an inline route. An event whose source and kind have no route is counted (Engine.Unrouted) and nil is
 // returned.
 type Producer struct {
 	eng *Engine

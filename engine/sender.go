@@ -14,8 +14,11 @@ import (
 const (
 	// flagTimed marks an event stamped at publish (Header.TS from the engine's Clock): its
 	// worker records its publish-to-handler latency.
-	flagTimed   uint32 = 1 << 30
-	engineFlags        = flagTimed
+	flagTimed uint32 = 1 << 30
+	// flagGroup marks an event whose lane slot's group changed (see spscLane); the worker
+	// clears it before handlers see the event.
+	flagGroup   uint32 = 1 << 29
+	engineFlags        = flagTimed | flagGroup
 )
 
 // sender is the publishing side of one goroutine that owns its lanes: a dedicated Producer, or
@@ -145,11 +148,7 @@ func (s *sender) push(g *group, h *events.Header, p *[events.PayloadSize]byte) e
 			return err
 		}
 	}
-	slot := l.ring.Slot(pos)
-	slot.Header = *h
-	slot.Payload = *p
-	l.side[pos&l.mask] = g
-	l.ring.Commit(pos, 1)
+	l.put(pos, h, p, g)
 	l.last, l.mark = pos, s.pubNo
 	s.wake |= 1 << uint(g.worker)
 	return nil
@@ -239,9 +238,7 @@ func (s *sender) flush() int {
 				break
 			}
 			it := l.backlog.front()
-			*l.ring.Slot(pos) = it.ev
-			l.side[pos&l.mask] = it.g
-			l.ring.Commit(pos, 1)
+			l.put(pos, &it.ev.Header, &it.ev.Payload, it.g)
 			l.backlog.pop()
 			s.backlogged--
 			moved++
@@ -275,6 +272,9 @@ func (s *sender) pushLossy(g *group, h *events.Header, p *[events.PayloadSize]by
 }
 
 // pushEvicting pushes it into the lossy lane l, evicting the oldest events while it is full.
+// The worker copies its batches out of lossy lanes and releases them at once, so the oldest
+// event is unclaimed, and taking it out makes room, except for the moment the worker is copying
+// (then nothing can be taken, and the producer tries again).
 func pushEvicting(e *Engine, l *mpmcLane, it *item) error {
 	for !l.ring.TryPush(*it) {
 		if l.ring.Closed() {
@@ -282,6 +282,8 @@ func pushEvicting(e *Engine, l *mpmcLane, it *item) error {
 		}
 		if old, ok := l.ring.TryPop(); ok {
 			e.dropped(old.g)
+		} else {
+			cpuRelax()
 		}
 	}
 	return nil

@@ -72,7 +72,7 @@ func (e *Engine) Stop(ctx context.Context) error {
 		if err == nil {
 			err = fmt.Errorf("published while stopping")
 		}
-		return fmt.Errorf("engine: stop: %w: %d events: %w", ErrUndelivered, left, err)
+		return fmt.Errorf("%w: %d events: %w", ErrUndelivered, left, err)
 	}
 	return nil
 }

@@ -10,15 +10,15 @@ import (
 	"github.com/hotpath-go/hotpath/events"
 )
 
-// table is a compiled, immutable routing table: cells indexed by source*nkinds + kind, each
+// table is a compiled, immutable routing table: cells indexed by source<<shift | kind, each
 // holding the routes of that (source, kind) pair, grouped by the lane that carries them. It is
 // built whole by Compile and swapped in with one atomic store; a publish loads it once and
 // stamps every lane slot it fills with the group it resolved, so an event finishes on the table
 // it started with however many swaps happen while it waits in a lane.
 type table struct {
 	gen    uint64
-	nkinds int
-	cells  []cell   // len = sources * nkinds
+	shift  uint     // kinds per source, as a power of two: 1<<shift > the largest kind routed
+	cells  []cell   // len = sources << shift
 	routes []*route // every route, in listing order
 	types  []typeKind
 }
@@ -33,13 +33,18 @@ type cell struct {
 // lossy), and no OnFull hook (a route with one is a group of its own). One event published to
 // the cell takes one slot per group; the worker runs the group's entries in order.
 type group struct {
+	// leaf is the function of the group's solo entry (see below), or nil: the worker calls it
+	// directly, without loading the entry first.
+	leaf    func(*events.Raw)
 	entries []entry // the routes as the worker runs them
-	solo    bool    // one entry, with a leaf: the worker's shortest path
-	worker  int
-	lossy   bool     // DropOldest: travels in the lossy lane
-	policy  Overflow // the strictest policy of the routes (the lossy lane's is DropOldest)
-	routes  []*route
-	onFull  func(*Context, *events.Raw) bool
+	// solo is the group's one entry if it has one and it has a leaf (the worker's shortest
+	// path), else the engine's noFast, which entry.fast declines.
+	solo   *entry
+	worker int
+	lossy  bool     // DropOldest: travels in the lossy lane
+	policy Overflow // the strictest policy of the routes (the lossy lane's is DropOldest)
+	routes []*route
+	onFull func(*Context, *events.Raw) bool
 }
 
 // entry is one route of a group as its worker runs it: the compiled chain and the route's
@@ -83,8 +88,9 @@ var _ [cacheLine - unsafe.Sizeof(entry{})]byte // an entry fits a cache line
 
 // cell returns the cell of (src, k), or nil if the table has no routes for it.
 func (t *table) cell(src events.Source, k events.Kind) *cell {
-	i := int(src)*t.nkinds + int(k)
-	if int(k) >= t.nkinds || i >= len(t.cells) {
+	sh := t.shift & 63 // in range: no code for shifts of 64 or more
+	i := uint(src)<<sh | uint(k)
+	if uint(k)>>sh != 0 || i >= uint(len(t.cells)) {
 		return nil
 	}
 	c := &t.cells[i]
@@ -127,7 +133,7 @@ func (e *Engine) Compile() error {
 
 func (e *Engine) compileLocked() error {
 	old := e.table.Load()
-	t := &table{nkinds: 1}
+	t := &table{}
 	if old != nil {
 		t.gen = old.gen + 1
 	}
@@ -146,13 +152,15 @@ func (e *Engine) compileLocked() error {
 			}
 		}
 		routes[i] = r
-		t.nkinds = max(t.nkinds, int(reg.kind)+1)
+		for int(reg.kind)>>t.shift != 0 {
+			t.shift++
+		}
 	}
 	// Sizing after building: building interns the sources that chains publish from (Emit).
-	t.cells = make([]cell, len(e.sources)*t.nkinds)
+	t.cells = make([]cell, len(e.sources)<<t.shift)
 	for _, r := range routes {
 		t.routes = append(t.routes, r)
-		c := &t.cells[int(r.info.SourceID)*t.nkinds+int(r.info.KindID)]
+		c := &t.cells[int(r.info.SourceID)<<t.shift|int(r.info.KindID)]
 		if r.info.Worker < 0 {
 			c.inline = append(c.inline, r)
 			continue
@@ -161,7 +169,10 @@ func (e *Engine) compileLocked() error {
 	}
 	for i := range t.cells {
 		for _, g := range t.cells[i].groups {
-			g.solo = len(g.entries) == 1 && g.entries[0].leaf != nil
+			g.solo = &e.noFast
+			if len(g.entries) == 1 && g.entries[0].leaf != nil {
+				g.solo, g.leaf = &g.entries[0], g.entries[0].leaf
+			}
 		}
 	}
 	for _, name := range e.kinds.Names() {

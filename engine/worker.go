@@ -27,6 +27,7 @@ type worker struct {
 	job     job
 	touched []*entry // routes that ran in the current batch
 	lost    uint64   // events claimed but not run because Stop aborted
+	items   []item   // where batches from lossy lanes are copied
 	ctx     Context
 
 	_ [cacheLine]byte
@@ -43,7 +44,10 @@ type worker struct {
 type job struct {
 	pos, end uint64 // positions left in the batch
 	route    int    // index, in the event's group, of the route being run
+	g        *group // the group of the current run of events (never nil)
+	run      uint64 // where the current run started (see account)
 	lane     lane   // the lane the batch came from
+	items    []item // or the batch, copied out of a lossy lane
 }
 
 func newWorker(e *Engine, id int) *worker {
@@ -138,13 +142,21 @@ func (w *worker) signal() {
 	}
 }
 
-// pass moves the worker's backlog on, then takes one batch from every lane.
+// pass moves the worker's backlog on, then takes one batch from every lane. While a backlog
+// remains, it takes nothing from external lanes (Producers'): that pushes back on the producers
+// (which block, or drop, by their routes' policies) instead of growing the backlog, while the
+// lanes from workers are still drained, so that cycles between workers cannot deadlock.
 func (w *worker) pass() int {
 	n := 0
+	throttled := false
 	if w.out.backlogged > 0 {
 		n += w.out.flush()
+		throttled = w.out.backlogged > 0
 	}
 	for _, l := range *w.lanes.Load() {
+		if throttled && l.external() {
+			continue
+		}
 		k := l.drain(w)
 		if k == 0 && l.retired() {
 			w.eng.removeLane(w, l)
@@ -154,12 +166,20 @@ func (w *worker) pass() int {
 	return n
 }
 
+// A worker counts events per route without touching a counter per event where it can: events
+// of one lane come in runs of one group (a lane mostly carries one cell's events, and a group
+// change is flagged, see spscLane), and a group with a single route whose chain is one function
+// (its solo entry) takes exactly the events of its runs. So the worker counts solo routes per run
+// (account), when the group changes and at the end of the batch, and calls their function
+// directly: per event, a flag check, a load and the call. Other groups go through deliver, which
+// counts per route.
+
 func (w *worker) drainSPSC(l *spscLane) int {
 	lo, hi := l.ring.Poll(w.batch)
 	if lo == hi {
 		return 0
 	}
-	w.job = job{pos: lo, end: hi, lane: l}
+	w.job = job{pos: lo, end: hi, lane: l, g: l.cg, run: lo}
 	for !w.runSPSC(l) {
 	}
 	l.ring.Release(w.job.pos) // hi, unless Stop aborted
@@ -175,19 +195,44 @@ func (w *worker) runSPSC(l *spscLane) (done bool) {
 			w.recovered(v)
 		}
 	}()
-	abort := &w.eng.abort
-	for ; w.job.pos < w.job.end; w.job.pos++ {
+	j, abort := &w.job, &w.eng.abort
+	for ; j.pos < j.end; j.pos++ {
 		if abort.Load() {
-			return true
+			break
 		}
-		p := w.job.pos
-		if w.job.route == 0 {
-			w.dispatch(l.side[p&l.mask], l.ring.Slot(p))
-		} else { // going on after a panic
-			w.deliver(l.side[p&l.mask], l.ring.Slot(p), w.job.route)
+		ev := l.ring.Slot(j.pos)
+		if ev.Flags&(flagGroup|flagTimed) != 0 {
+			if ev.Flags&flagGroup != 0 {
+				w.account(j.pos)
+				j.g, l.cg = l.side[j.pos&l.mask], l.side[j.pos&l.mask]
+				ev.Flags &^= flagGroup
+			}
+			if ev.Flags&flagTimed != 0 {
+				w.timed(j.g, ev)
+			}
+		}
+		if j.route != 0 { // going on after a panic
+			w.deliver(j.g, ev, j.route)
+		} else if f := j.g.leaf; f != nil {
+			f(ev)
+		} else {
+			w.deliver(j.g, ev, 0)
 		}
 	}
+	w.account(j.pos)
 	return true
+}
+
+// account counts the events of the current run, up to position upto, on its group's solo entry.
+func (w *worker) account(upto uint64) {
+	j := &w.job
+	if en := j.g.solo; en.leaf != nil && upto > j.run {
+		if en.taken == 0 {
+			w.touched = append(w.touched, en)
+		}
+		en.taken += upto - j.run
+	}
+	j.run = upto
 }
 
 func (w *worker) drainMPMC(l *mpmcLane) int {
@@ -203,13 +248,33 @@ func (w *worker) drainMPMC(l *mpmcLane) int {
 	} else if lo, hi = l.ring.Claim(w.batch); lo == hi {
 		return 0
 	}
-	w.job = job{pos: lo, end: hi, lane: l}
+	n := hi - lo
+	if l.lossy {
+		// Copy the batch out and release it at once: a producer evicting the oldest event
+		// must find it unclaimed, or taking it out would not make room (the ring frees slots
+		// in position order).
+		if uint64(cap(w.items)) < n {
+			w.items = make([]item, w.batch)
+		}
+		items := w.items[:n]
+		for i := range items {
+			items[i] = *l.ring.Slot(lo + uint64(i))
+		}
+		l.ring.ReleaseRange(lo, hi)
+		w.job = job{pos: 0, end: n, items: items, g: &w.eng.noGroup}
+		for !w.runItems(items) {
+		}
+		w.lost += n - w.job.pos
+		w.endBatch()
+		return int(n)
+	}
+	w.job = job{pos: lo, end: hi, lane: l, g: &w.eng.noGroup, run: lo}
 	for !w.runMPMC(l) {
 	}
 	w.lost += hi - w.job.pos // claimed but not run: Stop aborted
 	l.ring.ReleaseRange(lo, hi)
 	w.endBatch()
-	return int(hi - lo)
+	return int(n)
 }
 
 func (w *worker) runMPMC(l *mpmcLane) (done bool) {
@@ -218,44 +283,58 @@ func (w *worker) runMPMC(l *mpmcLane) (done bool) {
 			w.recovered(v)
 		}
 	}()
-	abort := &w.eng.abort
-	for ; w.job.pos < w.job.end; w.job.pos++ {
+	j, abort := &w.job, &w.eng.abort
+	for ; j.pos < j.end; j.pos++ {
 		if abort.Load() {
-			return true
+			break
 		}
-		it := l.ring.Slot(w.job.pos)
-		if w.job.route == 0 {
-			w.dispatch(it.g, &it.ev)
-		} else { // going on after a panic
-			w.deliver(it.g, &it.ev, w.job.route)
-		}
+		w.item(l.ring.Slot(j.pos))
 	}
+	w.account(j.pos)
 	return true
 }
 
-// dispatch runs the routes of group g for ev. Its common case, a group of one route whose chain
-// is one function and an event not timed, is short enough to inline into the worker's loops:
-// count, call.
-func (w *worker) dispatch(g *group, ev *events.Raw) {
-	if g.solo && ev.Flags&flagTimed == 0 {
-		en := &g.entries[0]
-		if en.taken == 0 {
-			w.touch(en)
+// runItems is runMPMC for a batch copied out of a lossy lane.
+func (w *worker) runItems(items []item) (done bool) {
+	defer func() {
+		if v := recover(); v != nil {
+			w.recovered(v)
 		}
-		en.taken++
-		en.leaf(ev)
-		return
+	}()
+	j, abort := &w.job, &w.eng.abort
+	for ; j.pos < j.end; j.pos++ {
+		if abort.Load() {
+			break
+		}
+		w.item(&items[j.pos])
 	}
-	w.deliver(g, ev, 0)
+	w.account(j.pos)
+	return true
+}
+
+// item runs the routes of one event of a multi-producer lane, whose slots carry their group.
+func (w *worker) item(it *item) {
+	j := &w.job
+	if it.g != j.g {
+		w.account(j.pos)
+		j.g = it.g
+	}
+	if it.ev.Flags&flagTimed != 0 {
+		w.timed(it.g, &it.ev)
+	}
+	if j.route != 0 { // going on after a panic
+		w.deliver(it.g, &it.ev, j.route)
+	} else if f := it.g.leaf; f != nil {
+		f(&it.ev)
+	} else {
+		w.deliver(it.g, &it.ev, 0)
+	}
 }
 
 // deliver runs the routes of group g for ev, from its route number from on: the dispatch of
 // one event on a worker. Counting is in the group's entries (plain fields, this worker's alone);
 // the counts reach the routes' metrics at the end of the batch.
 func (w *worker) deliver(g *group, ev *events.Raw, from int) {
-	if from == 0 && ev.Flags&flagTimed != 0 {
-		w.timed(g, ev)
-	}
 	es := g.entries
 	for i := from; i < len(es); i++ {
 		en := &es[i]
@@ -287,8 +366,10 @@ func (w *worker) deliver(g *group, ev *events.Raw, from int) {
 //go:noinline
 func (w *worker) touch(en *entry) { w.touched = append(w.touched, en) }
 
-// timed records the publish-to-handler latency of a timed event on every route of its group.
+// timed records the publish-to-handler latency of a timed event on every route of its group,
+// and clears the event's flag.
 func (w *worker) timed(g *group, ev *events.Raw) {
+	ev.Flags &^= flagTimed
 	d := w.eng.clock.Nanotime() - ev.TS
 	for i := range g.entries {
 		g.entries[i].r.m.Recorder(w.id).Record(d)
@@ -306,16 +387,17 @@ func (w *worker) failed(en *entry, ev *events.Raw, err error) {
 func (w *worker) recovered(v any) {
 	j := &w.job
 	w.ctx.depth = 0
-	var g *group
+	g := j.g
 	var ev *events.Raw
 	switch l := j.lane.(type) {
+	case nil:
+		ev = &j.items[j.pos].ev
 	case *spscLane:
-		g, ev = l.side[j.pos&l.mask], l.ring.Slot(j.pos)
+		ev = l.ring.Slot(j.pos)
 	case *mpmcLane:
-		it := l.ring.Slot(j.pos)
-		g, ev = it.g, &it.ev
+		ev = &l.ring.Slot(j.pos).ev
 	}
-	if g == nil || j.route >= len(g.entries) {
+	if ev == nil || j.route >= len(g.entries) {
 		panic(v) // not from a route: a bug in the engine
 	}
 	en := &g.entries[j.route]
