@@ -65,9 +65,9 @@ var _ FS = (*MemFS)(nil)
 
 // memInode is one file's contents. Guarded by MemFS.mu.
 type memInode struct {
-	data    []byte   // contents as written
-	synced  []byte   // contents a crash keeps
-	dirty   []uint64 // bitset of sectors of data that differ from synced and are not yet synced
+	data   []byte   // contents as written
+	synced []byte   // contents a crash keeps
+	dirty  []uint64 // bitset of sectors of data that differ from synced and are not yet synced
 }
 
 // NewMemFS returns an empty MemFS.
