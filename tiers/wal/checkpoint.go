@@ -127,19 +127,45 @@ func (l *Log) Checkpoint(name string, seq uint64) error {
 	}
 	l.mu.Lock()
 	l.ckpts[name] = seq
-	var doomed []uint64
+	var doomed []segInfo
 	doomed, l.segs = l.trimLocked()
 	l.mu.Unlock()
 	if len(doomed) == 0 {
 		return nil
 	}
-	for _, n := range doomed {
-		if err := l.fs.Remove(filepath.Join(l.dir, segmentName(n))); err != nil {
-			return fmt.Errorf("wal: delete segment %s: %w", segmentName(n), err)
+	// Keep a few for reuse: renamed to *.free now, to the next segment's name when needed.
+	room := l.pre.freeRoom()
+	var recycled []string
+	for _, s := range doomed {
+		path := filepath.Join(l.dir, segmentName(s.num))
+		if room > 0 && s.size == l.cfg.SegmentSize {
+			if err := l.fs.Rename(path, filepath.Join(l.dir, freeName(s.num))); err != nil {
+				return fmt.Errorf("wal: recycle segment %s: %w", segmentName(s.num), err)
+			}
+			recycled = append(recycled, freeName(s.num))
+			room--
+			continue
+		}
+		if err := l.fs.Remove(path); err != nil {
+			return fmt.Errorf("wal: delete segment %s: %w", segmentName(s.num), err)
 		}
 	}
 	if err := l.fs.SyncDir(l.dir); err != nil {
 		return fmt.Errorf("wal: delete segments: %w", err)
+	}
+	removed := false
+	for _, name := range recycled {
+		if !l.pre.addFree(name) {
+			if err := l.fs.Remove(filepath.Join(l.dir, name)); err != nil {
+				return fmt.Errorf("wal: delete segment %s: %w", name, err)
+			}
+			removed = true
+		}
+	}
+	if removed {
+		if err := l.fs.SyncDir(l.dir); err != nil {
+			return fmt.Errorf("wal: delete segments: %w", err)
+		}
 	}
 	return nil
 }
@@ -147,7 +173,7 @@ func (l *Log) Checkpoint(name string, seq uint64) error {
 // trimLocked splits off the leading segments that may be deleted: not the segment being
 // appended to, every record finished by every consumer, and a later record durable (so that
 // recovery still finds where the sequence stands). l.mu must be held.
-func (l *Log) trimLocked() (doomed []uint64, rest []segInfo) {
+func (l *Log) trimLocked() (doomed, rest []segInfo) {
 	low := uint64(1<<64 - 1)
 	for _, s := range l.ckpts {
 		low = min(low, s)
@@ -162,7 +188,7 @@ func (l *Log) trimLocked() (doomed []uint64, rest []segInfo) {
 		if s.last != 0 && (s.last > low || s.last >= durable) {
 			break
 		}
-		doomed = append(doomed, s.num)
+		doomed = append(doomed, s)
 		k++
 	}
 	if k == 0 {

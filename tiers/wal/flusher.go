@@ -1,7 +1,9 @@
 package wal
 
 import (
+	"errors"
 	"fmt"
+	"hash/crc32"
 	"path/filepath"
 	"time"
 )
@@ -56,10 +58,12 @@ func (l *Log) flushOnce(st *flushState) (work, exit bool) {
 		// Everything is durable: write a marker frame that records it as such, so that damage to
 		// the last frames is reported as corruption rather than mistaken for a torn tail.
 		st.sealed = true
-		if l.segOff+headerSize <= l.segCap {
-			l.encodeLocked(0, 0, nil, 0)
-			b = l.takeLocked()
+		if !l.sealLocked() {
+			// No room for the marker: the full segment stays as it is.
+			l.mu.Unlock()
+			return false, true
 		}
+		b = l.takeLocked()
 	}
 	req := l.syncReq
 	l.mu.Unlock()
@@ -73,10 +77,7 @@ func (l *Log) flushOnce(st *flushState) (work, exit bool) {
 	due := unsynced && (l.cfg.Sync == SyncEveryBatch || closing || req > durable ||
 		(l.cfg.Sync == SyncInterval && time.Since(st.lastSync) >= l.cfg.SyncInterval))
 	if err == nil && due {
-		if err = l.file.Sync(); err != nil {
-			err = failure("fdatasync", segmentName(l.fileNum), err)
-		}
-		st.lastSync = time.Now()
+		err = l.syncFile(st)
 	}
 
 	l.mu.Lock()
@@ -108,6 +109,30 @@ func (l *Log) flushOnce(st *flushState) (work, exit bool) {
 		st.timerC = st.timer.C
 	}
 	return b != nil || due, false
+}
+
+// zeroSector is the padding body of sealing markers. Never written to.
+var zeroSector [sectorSize]byte
+
+// sealLocked encodes Close's marker frames: their durable field covers every record, so that
+// damage to the last data frames is reported rather than taken for a torn tail. The marker that
+// vouches is placed at the start of a sector of its own (after a padding marker if needed), so
+// that one lost or zeroed sector cannot take the last data and its voucher together. It reports
+// false if the segment has no room for even one marker. l.mu must be held; cur must be empty.
+func (l *Log) sealLocked() bool {
+	room := min(l.segCap-l.segOff, int64(cap(l.cur.b)))
+	if room < headerSize {
+		return false
+	}
+	if l.segOff%sectorSize != 0 {
+		pad := (sectorSize - (l.segOff+headerSize)%sectorSize) % sectorSize
+		if 2*headerSize+pad <= room {
+			body := zeroSector[:pad]
+			l.encodeLocked(0, 0, body, crc32.Checksum(body, castagnoli))
+		}
+	}
+	l.encodeLocked(0, 0, nil, 0)
+	return true
 }
 
 // takeLocked swaps out the current buffer if it holds anything and returns it; nil if empty or
@@ -156,6 +181,12 @@ func (l *Log) writeBuffer(b *buffer, st *flushState) error {
 		}
 	}
 	st.written = max(st.written, b.last)
+	// Ask for the next segment once this one is a quarter full: late enough that segments
+	// freed by checkpoints meanwhile can be recycled, early enough to zero-fill a new one.
+	if !l.spareAsked && l.fileOff*4 >= l.cfg.SegmentSize {
+		l.pre.req <- l.fileNum + 1
+		l.spareAsked = true
+	}
 	return nil
 }
 
@@ -163,34 +194,54 @@ func (l *Log) writeAt(p []byte, off int64) error {
 	if _, err := l.file.WriteAt(p, off); err != nil {
 		return failure("write", segmentName(l.fileNum), err)
 	}
+	l.fileOff = off + int64(len(p))
+	l.fileDirty = true
+	return nil
+}
+
+// syncFile syncs the segment being written.
+func (l *Log) syncFile(st *flushState) error {
+	if err := l.file.Sync(); err != nil {
+		return failure("fdatasync", segmentName(l.fileNum), err)
+	}
+	l.fileDirty = false
+	st.lastSync = time.Now()
 	return nil
 }
 
 // rotate syncs the full segment (whatever the policy: recovery relies on every segment but the
 // last written one being synced whole) and switches to the preallocated next one.
 func (l *Log) rotate(c cut, st *flushState) error {
-	if err := l.file.Sync(); err != nil {
-		return failure("fdatasync", segmentName(l.fileNum), err)
+	if l.fileDirty {
+		if err := l.syncFile(st); err != nil {
+			return err
+		}
 	}
-	st.lastSync = time.Now()
 	l.publish(st.written)
 	l.file.Close()
 	l.file = nil
+	if !l.spareAsked {
+		l.pre.req <- c.seg
+	}
 	sp := <-l.pre.res
-	if sp.err != nil {
-		// One more try, here: a checkpoint may have freed space since.
+	l.spareAsked = false
+	if errors.Is(sp.err, ErrNoSpace) {
+		// One more try, here: a checkpoint may have freed space since. Only for a full disk:
+		// after a failed fsync nothing is retried.
 		f, err := createSegment(l.fs, l.dir, c.seg, l.cfg.SegmentSize, make([]byte, zeroChunk), nil)
 		if err != nil {
 			return err
 		}
 		sp = spare{num: c.seg, f: f}
 	}
+	if sp.err != nil {
+		return sp.err
+	}
 	if sp.num != c.seg {
 		sp.f.Close()
 		return fmt.Errorf("%w: internal: spare segment %d, want %d", ErrFailed, sp.num, c.seg)
 	}
-	l.file, l.fileNum = sp.f, sp.num
-	l.pre.req <- sp.num + 1
+	l.file, l.fileNum, l.fileOff = sp.f, sp.num, 0
 	return nil
 }
 

@@ -96,7 +96,6 @@ func decodeHeader(b []byte, seg uint32, room int64) (frameHeader, error) {
 	}
 	switch {
 	case h.flags != 0, h.seq == 0, h.durable >= h.seq,
-		h.count == 0 && h.length != 0,
 		h.count != 0 && h.length%uint32(h.count) != 0,
 		h.seq+uint64(h.count) < h.seq: // sequence overflow
 		return h, errBadHeader

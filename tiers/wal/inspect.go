@@ -26,6 +26,8 @@ type Report struct {
 	Corrupt *Damage
 	// TempFiles are leftovers of interrupted segment or checkpoint creation; Open removes them.
 	TempFiles []string
+	// Free are deleted segments kept for reuse (recycling), by file name.
+	Free []string
 }
 
 // SegmentInfo describes one segment file.
@@ -38,8 +40,10 @@ type SegmentInfo struct {
 	Frames      int
 	Records     uint64
 	First, Last uint64
-	// End is the offset where the valid prefix ends; the rest should be zeros.
+	// End is the offset where the valid prefix ends.
 	End int64
+	// Spare is set for a segment the log has not written yet (preallocated or recycled).
+	Spare bool
 }
 
 // CheckpointInfo is one consumer's checkpoint.
@@ -94,6 +98,8 @@ func analyze(fsys FS, dir string) (analysis, error) {
 		switch {
 		case strings.HasSuffix(n, tmpSuffix):
 			a.report.TempFiles = append(a.report.TempFiles, n)
+		case strings.HasSuffix(n, freeSuffix):
+			a.report.Free = append(a.report.Free, n)
 		case strings.HasPrefix(n, checkpointPrefix):
 			c := strings.TrimPrefix(n, checkpointPrefix)
 			if !validConsumer(c) {
@@ -122,7 +128,7 @@ func analyze(fsys FS, dir string) (analysis, error) {
 		s := scanSegment(buf, num, expect)
 		a.scans = append(a.scans, s)
 		expect = s.next
-		if s.lastNonZero >= 0 {
+		if s.written() {
 			a.active = len(a.scans) - 1
 		}
 	}
@@ -153,22 +159,28 @@ func readSegment(fsys FS, path string, buf []byte) ([]byte, error) {
 	return buf, nil
 }
 
-// classify fills the report and a.err from the scans:
-//   - a segment before the last written one must end cleanly: zeros after its valid prefix;
-//   - a valid frame whose sequence does not continue the log means records are missing;
-//   - the last written segment may end in a torn tail, unless a valid frame after its prefix
-//     records a sequence at or past the prefix's end as durable - then the prefix was cut
-//     short by damage, not by a crash;
-//   - checkpoints cannot be past the last record, and the records before the first retained
+// classify fills the report and a.err from the scans. A segment is written if it holds any
+// frame of its own number; the last written one is the only one that can hold unsynced bytes.
+//   - A valid frame whose sequence does not continue the log means records are missing.
+//   - A segment before the last written one was synced whole before the next was begun: a
+//     damaged frame of its own at the end of its prefix, or a valid frame of its own after it,
+//     is corruption.
+//   - In the last written segment, a damaged frame and valid frames after the prefix are a torn
+//     tail, unless one of those valid frames records a sequence at or past the prefix's end as
+//     durable: then the prefix was cut short by damage, and that is corruption.
+//   - Segments after the last written one are spares.
+//   - Checkpoints cannot be past the last record, and the records before the first retained
 //     one must be covered by a checkpoint (only checkpoints delete segments).
 func (a *analysis) classify() {
 	r := &a.report
 	next := uint64(0)
+	prev := -1 // the previous written segment
 	for i := range a.scans {
 		s := &a.scans[i]
 		r.Segments = append(r.Segments, SegmentInfo{
 			Name: segmentName(s.num), Number: s.num, Size: s.size,
 			Frames: s.frames, Records: s.records, First: s.first, Last: s.last, End: s.end,
+			Spare: i > a.active,
 		})
 		if s.first != 0 && r.First == 0 {
 			r.First = s.first
@@ -179,22 +191,33 @@ func (a *analysis) classify() {
 		if s.next != 0 {
 			next = s.next
 		}
-		if !s.residueDirty() || r.Corrupt != nil {
+		if r.Corrupt != nil || i > a.active {
 			continue
 		}
-		d := &Damage{Segment: segmentName(s.num), Offset: s.end, Bytes: s.lastNonZero + 1 - s.end, Reason: s.stopReason()}
+		d := &Damage{Segment: segmentName(s.num), Offset: s.end, Bytes: s.repairEnd() - s.end, Reason: s.stopReason()}
 		switch {
+		case errors.Is(s.stop, errSeqGap) && s.end == 0 && prev >= 0:
+			// The segment starts past the expected sequence: the records are missing from the
+			// end of the previous one, and that is the place to name.
+			p := &a.scans[prev]
+			d = &Damage{Segment: segmentName(p.num), Offset: p.end, Bytes: p.repairEnd() - p.end,
+				Reason: fmt.Sprintf("%s; records %d..%d are missing (segment %s starts at %d)",
+					p.stopReason(), p.next, s.stopSeq-1, segmentName(s.num), s.stopSeq)}
+			r.Corrupt = d
 		case errors.Is(s.stop, errSeqGap):
 			d.Reason += "; frames are written in sequence order, so records are missing"
 			r.Corrupt = d
-		case i < a.active:
+		case i < a.active && (s.stopOwn || s.residueFrames > 0):
 			d.Reason += "; a later segment holds data, so this one was synced whole"
 			r.Corrupt = d
-		case s.residueClaim >= max(s.next, 1):
+		case s.residueFrames > 0 && s.residueClaim >= max(s.next, 1):
 			d.Reason += fmt.Sprintf("; a later frame records sequence %d as durable", s.residueClaim)
 			r.Corrupt = d
-		default:
+		case s.stopOwn || s.residueFrames > 0:
 			r.Torn = d
+		}
+		if s.written() {
+			prev = i
 		}
 	}
 	r.Next = max(next, 1)
@@ -222,7 +245,7 @@ func (a *analysis) classify() {
 func (s *segmentScan) stopReason() string {
 	switch {
 	case errors.Is(s.stop, errZeroHeader):
-		return "zeroed header followed by non-zero bytes"
+		return "data ends in zeros"
 	case errors.Is(s.stop, errSeqGap):
 		return fmt.Sprintf("sequence gap: expected %d, frame has %d", s.next, s.stopSeq)
 	default:

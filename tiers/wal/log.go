@@ -44,9 +44,12 @@ type Log struct {
 	synced    sync.Cond         // durable advanced, or the log failed or finished
 
 	// Flusher state, owned by the flusher goroutine.
-	file    File   // the segment being written
-	fileNum uint64 // its number
-	pre     *preallocator
+	file       File   // the segment being written
+	fileNum    uint64 // its number
+	fileOff    int64  // end of the last write to it
+	fileDirty  bool   // written since its last sync
+	spareAsked bool   // the next segment has been requested from pre
+	pre        *preallocator
 }
 
 // segInfo is one retained segment's sequence range. Guarded by Log.mu.
@@ -117,58 +120,82 @@ func Open(cfg Config) (*Log, error) {
 	return l, nil
 }
 
-// recover turns the analysis into a running state: it repairs the directory and opens the
-// segment to append to, and starts the preallocator with the next one.
+// recover turns the analysis into a running state: it repairs the directory, opens the
+// segment to append to, and starts the preallocator with the spare and the free segments.
 func (l *Log) recover(a *analysis) error {
 	r := &a.report
-	for _, t := range r.TempFiles {
-		if err := l.fs.Remove(filepath.Join(l.dir, t)); err != nil {
-			return fmt.Errorf("wal: remove %s: %w", t, err)
-		}
-	}
 	for _, c := range r.Checkpoints {
 		l.ckpts[c.Name] = c.Seq
 	}
 	l.nextSeq = r.Next
 	l.durable.Store(r.Next - 1)
+	l.pre = newPreallocator(l.fs, l.dir, l.cfg.SegmentSize)
 
-	// The segment to append to: the last written one, else the first (all-zero) one.
+	// The segment to append to: the last written one, else the first one (a spare).
 	active := a.active
 	if active < 0 && len(a.scans) > 0 {
 		active = 0
 	}
-	// All-zero segments after the active one: the next is kept as the spare if it has the
-	// configured size; the others (left by earlier crashes) are removed.
+	// Segments after it hold nothing. The next one stays as the spare if it fits; the others
+	// join the free pool or go.
+	dirty := len(r.TempFiles) > 0
+	for _, t := range r.TempFiles {
+		if err := l.fs.Remove(filepath.Join(l.dir, t)); err != nil {
+			return fmt.Errorf("wal: remove %s: %w", t, err)
+		}
+	}
 	spareIdx := -1
-	var dropped []string
+	var extra []segmentScan
 	for i := active + 1; active >= 0 && i < len(a.scans); i++ {
-		sc := &a.scans[i]
+		sc := a.scans[i]
 		if i == active+1 && sc.num == a.scans[active].num+1 && sc.size == l.cfg.SegmentSize {
 			spareIdx = i
 			continue
 		}
-		dropped = append(dropped, segmentName(sc.num))
+		extra = append(extra, sc)
 	}
-	for _, d := range dropped {
-		if err := l.fs.Remove(filepath.Join(l.dir, d)); err != nil {
-			return fmt.Errorf("wal: remove %s: %w", d, err)
+	free := r.Free
+	for _, sc := range extra {
+		dirty = true
+		from := filepath.Join(l.dir, segmentName(sc.num))
+		if sc.size == l.cfg.SegmentSize && len(free) < maxFree {
+			if err := l.fs.Rename(from, filepath.Join(l.dir, freeName(sc.num))); err != nil {
+				return fmt.Errorf("wal: recycle %s: %w", from, err)
+			}
+			free = append(free, freeName(sc.num))
+			continue
+		}
+		if err := l.fs.Remove(from); err != nil {
+			return fmt.Errorf("wal: remove %s: %w", from, err)
 		}
 	}
-	if len(r.TempFiles) > 0 || len(dropped) > 0 {
+	for _, name := range free {
+		if !l.pre.addFree(name) {
+			dirty = true
+			if err := l.fs.Remove(filepath.Join(l.dir, name)); err != nil {
+				return fmt.Errorf("wal: remove %s: %w", name, err)
+			}
+		}
+	}
+	if dirty {
 		if err := l.fs.SyncDir(l.dir); err != nil {
 			return fmt.Errorf("wal: open %s: %w", l.dir, err)
 		}
 	}
+
 	if active < 0 {
-		f, err := createSegment(l.fs, l.dir, 1, l.cfg.SegmentSize, make([]byte, zeroChunk), nil)
+		f, err := l.pre.recycle(1)
+		if f == nil && err == nil {
+			f, err = createSegment(l.fs, l.dir, 1, l.cfg.SegmentSize, make([]byte, zeroChunk), nil)
+		}
 		if err != nil {
 			return err
 		}
 		l.file, l.fileNum = f, 1
 		l.segs = []segInfo{{num: 1, size: l.cfg.SegmentSize}}
 		l.segNum, l.segCap = 1, l.cfg.SegmentSize
-		l.pre = newPreallocator(l.fs, l.dir, l.cfg.SegmentSize)
 		l.pre.req <- 2
+		l.spareAsked = true
 		return nil
 	}
 	for _, s := range a.scans[:active+1] {
@@ -182,7 +209,7 @@ func (l *Log) recover(a *analysis) error {
 	}
 	l.file, l.fileNum = f, s.num
 	if r.Torn != nil {
-		if err := zeroRange(f, s.end, s.lastNonZero+1); err != nil {
+		if err := zeroRange(f, s.end, s.repairEnd()); err != nil {
 			return fmt.Errorf("wal: repair torn tail of %s: %w", name, err)
 		}
 	}
@@ -192,7 +219,7 @@ func (l *Log) recover(a *analysis) error {
 		return fmt.Errorf("wal: sync %s: %w", name, err)
 	}
 	l.segNum, l.segOff, l.segCap = s.num, s.end, s.size
-	l.pre = newPreallocator(l.fs, l.dir, l.cfg.SegmentSize)
+	l.fileOff = s.end
 	if spareIdx >= 0 {
 		num := a.scans[spareIdx].num
 		sp, err := l.fs.Open(filepath.Join(l.dir, segmentName(num)))
@@ -203,6 +230,7 @@ func (l *Log) recover(a *analysis) error {
 	} else {
 		l.pre.req <- s.num + 1
 	}
+	l.spareAsked = true
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"sync"
 	"syscall"
 )
 
@@ -20,8 +21,15 @@ type spare struct {
 	err error
 }
 
-// preallocator creates the next segment ahead of the flusher, on its own goroutine, so that
-// rotation costs the flusher a file switch, not a 64 MiB zero-fill and three syncs.
+// maxFree is the number of deleted segments kept for reuse.
+const maxFree = 4
+
+// preallocator makes the next segment ahead of the flusher, on its own goroutine, so that
+// rotation costs the flusher a file switch, not a zero-fill and its syncs. It reuses a
+// segment that checkpoints freed when it has one (a rename and a directory sync: the stale
+// frames inside carry the old segment number and cannot validate), and otherwise creates and
+// zero-fills a new one. Zero-filling doubles the bytes the disk takes while the log grows;
+// recycling makes a log whose consumers keep up write each byte once.
 type preallocator struct {
 	fs   FS
 	dir  string
@@ -30,6 +38,39 @@ type preallocator struct {
 	res  chan spare    // cap 1: the preallocator answers
 	quit chan struct{} // closed by stop
 	done chan struct{} // closed when the goroutine exits
+
+	mu   sync.Mutex
+	free []string // names of *.free files of the right size, oldest first
+}
+
+// addFree offers the deleted segment at path (already renamed to its free name) for reuse; it
+// reports false if the pool is full, and the caller removes the file instead.
+func (p *preallocator) addFree(name string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.free) >= maxFree {
+		return false
+	}
+	p.free = append(p.free, name)
+	return true
+}
+
+// freeRoom reports how many more files the pool takes.
+func (p *preallocator) freeRoom() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return maxFree - len(p.free)
+}
+
+func (p *preallocator) popFree() (string, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.free) == 0 {
+		return "", false
+	}
+	name := p.free[0]
+	p.free = append(p.free[:0], p.free[1:]...)
+	return name, true
 }
 
 func newPreallocator(fsys FS, dir string, size int64) *preallocator {
@@ -48,7 +89,10 @@ func (p *preallocator) loop() {
 	for {
 		select {
 		case n := <-p.req:
-			f, err := createSegment(p.fs, p.dir, n, p.size, zeros, p.quit)
+			f, err := p.recycle(n)
+			if f == nil && err == nil {
+				f, err = createSegment(p.fs, p.dir, n, p.size, zeros, p.quit)
+			}
 			if errors.Is(err, errStopped) {
 				return
 			}
@@ -71,6 +115,26 @@ func (p *preallocator) stop() {
 		}
 	default:
 	}
+}
+
+// recycle renames a free segment to segment n. It returns nil, nil if there is none.
+func (p *preallocator) recycle(n uint64) (File, error) {
+	name, ok := p.popFree()
+	if !ok {
+		return nil, nil
+	}
+	from, to := filepath.Join(p.dir, name), filepath.Join(p.dir, segmentName(n))
+	if err := p.fs.Rename(from, to); err != nil {
+		return nil, failure("rename", from, err)
+	}
+	if err := p.fs.SyncDir(p.dir); err != nil {
+		return nil, failure("fsync directory", p.dir, err)
+	}
+	f, err := p.fs.Open(to)
+	if err != nil {
+		return nil, failure("open", to, err)
+	}
+	return f, nil
 }
 
 // createSegment creates segment num in dir: a temporary file zero-filled to size and synced,

@@ -13,11 +13,15 @@ import (
 const (
 	segmentSuffix    = ".wal"
 	tmpSuffix        = ".tmp"
+	freeSuffix       = ".free"
 	checkpointPrefix = "checkpoint-"
 )
 
 // segmentName returns the file name of segment n: 16 hex digits, so names sort by number.
 func segmentName(n uint64) string { return fmt.Sprintf("%016x%s", n, segmentSuffix) }
+
+// freeName returns the name under which deleted segment n waits to be reused.
+func freeName(n uint64) string { return fmt.Sprintf("%016x%s", n, freeSuffix) }
 
 // parseSegmentName returns the number of the segment named s.
 func parseSegmentName(s string) (uint64, bool) {
@@ -42,25 +46,37 @@ type segmentScan struct {
 	last    uint64 // last record's sequence; 0 if none
 	next    uint64 // sequence expected after the prefix (the expected one at entry if empty)
 	end     int64  // offset where the prefix ends
-	stop    error  // why it ends: errZeroHeader for a clean end, else the defect at end
+	stop    error  // why it ends: errZeroHeader for zeros, else the defect at end
 	stopSeq uint64 // for errSeqGap, the sequence found at end
 
-	// The residue [end, size): bytes after the prefix.
-	lastNonZero   int64  // offset of the last non-zero byte in the segment; -1 if all zero
-	residueFrames int    // valid frames found in the residue
+	// stopOwn is set if the prefix ends at a damaged frame of this segment: its header carries
+	// this segment's number and the expected sequence, but the frame does not verify. Zeros,
+	// and frames left from an earlier use of a recycled file, are not the segment's own.
+	stopOwn bool
+	stopEnd int64 // if stopOwn, the end of the damaged frame's extent as far as it can be told
+
+	// Valid frames of this segment found after the prefix.
+	residueFrames int
 	residueClaim  uint64 // highest durable claim among them
+	residueEnd    int64  // end of the last of them
 }
 
 // errSeqGap reports a valid frame whose sequence does not continue the log.
 var errSeqGap = errors.New("sequence gap")
 
-// residueDirty reports whether the segment holds non-zero bytes after its valid prefix.
-func (s *segmentScan) residueDirty() bool { return s.lastNonZero >= s.end }
+// written reports whether the log ever wrote to this segment (as far as its bytes tell): a
+// segment with no frame of its own number is a spare, whatever stale bytes it holds.
+func (s *segmentScan) written() bool { return s.frames > 0 || s.stopOwn || s.residueFrames > 0 }
+
+// repairEnd returns the end of the bytes after the prefix that recovery zeroes if the segment
+// has a torn tail: the damaged frame and every valid frame of this segment after it, so that no
+// frame of the crashed writer can reappear behind later appends.
+func (s *segmentScan) repairEnd() int64 { return max(s.end, s.stopEnd, s.residueEnd) }
 
 // scanSegment scans the bytes b of segment num. expect is the sequence the segment's first
 // frame must carry, 0 if unknown (the first segment of the log).
 func scanSegment(b []byte, num, expect uint64) segmentScan {
-	s := segmentScan{num: num, size: int64(len(b)), next: expect, lastNonZero: lastNonZero(b)}
+	s := segmentScan{num: num, size: int64(len(b)), next: expect}
 	seg := uint32(num)
 	var off int
 	for {
@@ -70,6 +86,11 @@ func scanSegment(b []byte, num, expect uint64) segmentScan {
 		}
 		if err != nil {
 			s.end, s.stop = int64(off), err
+			if h.segment == seg && (s.next == 0 || h.seq == s.next) &&
+				(errors.Is(err, errBadChecksum) || errors.Is(err, errShortFrame) || errors.Is(err, errBadHeader)) {
+				s.stopOwn = true
+				s.stopEnd = min(int64(off)+headerSize+int64(h.length), s.size)
+			}
 			break
 		}
 		s.frames++
@@ -83,22 +104,24 @@ func scanSegment(b []byte, num, expect uint64) segmentScan {
 		s.next = h.seq + uint64(h.count)
 		off += n
 	}
-	if s.residueDirty() {
-		s.scanResidue(b, seg)
-	}
+	s.scanResidue(b, seg)
 	return s
 }
 
-// scanResidue looks for valid frames at every byte offset after the prefix. A valid frame there
-// is left over from writes that a crash tore (its claim is then at most the durable point of
-// that crash) or it proves that the prefix was cut short by damage (its claim reaches past the
-// prefix).
+// scanResidue looks for valid frames of this segment at every byte offset after the prefix. One
+// there is left over from writes that a crash tore (its claim is then at most the durable point
+// of that crash) or it proves that the prefix was cut short by damage (its claim reaches past
+// the prefix, or the segment is not the last written).
 func (s *segmentScan) scanResidue(b []byte, seg uint32) {
 	var want [4]byte
 	binary.LittleEndian.PutUint32(want[:], seg)
 	// Candidates are found by their segment field (bytes 4..7 of a header) with a vectorised
-	// search, so a residue that is mostly zeros or foreign data costs little.
-	for p := int(s.end); p+headerSize <= len(b); p++ {
+	// search, so a residue of zeros or of another segment's frames costs little.
+	start := int(s.end) + 1
+	if s.stop == nil || errors.Is(s.stop, errZeroHeader) {
+		start = int(s.end)
+	}
+	for p := start; p+headerSize <= len(b); p++ {
 		i := bytes.Index(b[p+4:], want[:])
 		if i < 0 {
 			return
@@ -107,23 +130,12 @@ func (s *segmentScan) scanResidue(b []byte, seg uint32) {
 		if p+headerSize > len(b) {
 			return
 		}
-		h, _, err := decodeFrame(b[p:], seg)
+		h, n, err := decodeFrame(b[p:], seg)
 		if err != nil {
 			continue
 		}
 		s.residueFrames++
 		s.residueClaim = max(s.residueClaim, h.durable)
+		s.residueEnd = max(s.residueEnd, int64(p+n))
 	}
-}
-
-// lastNonZero returns the offset of the last non-zero byte of b, or -1.
-func lastNonZero(b []byte) int64 {
-	i := len(b)
-	for i >= 8 && binary.LittleEndian.Uint64(b[i-8:i]) == 0 {
-		i -= 8
-	}
-	for i > 0 && b[i-1] == 0 {
-		i--
-	}
-	return int64(i) - 1
 }
