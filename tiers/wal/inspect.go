@@ -173,7 +173,7 @@ func readSegment(fsys FS, path string, buf []byte) ([]byte, error) {
 //     one must be covered by a checkpoint (only checkpoints delete segments).
 func (a *analysis) classify() {
 	r := &a.report
-	next := uint64(0)
+	next, start := uint64(0), uint64(0)
 	prev := -1 // the previous written segment
 	for i := range a.scans {
 		s := &a.scans[i]
@@ -190,6 +190,9 @@ func (a *analysis) classify() {
 		}
 		if s.next != 0 {
 			next = s.next
+		}
+		if start == 0 {
+			start = s.start
 		}
 		if r.Corrupt != nil || i > a.active {
 			continue
@@ -235,9 +238,9 @@ func (a *analysis) classify() {
 			return
 		}
 	}
-	if r.First > 1 && maxCkpt < r.First-1 {
-		a.err = fmt.Errorf("%w: segment %s: the log starts at sequence %d but no checkpoint covers the records before it",
-			ErrCorrupt, r.Segments[0].Name, r.First)
+	if start > 1 && maxCkpt < start-1 {
+		a.err = fmt.Errorf("%w: segment %s offset 0: the log starts at sequence %d but no checkpoint covers the records before it",
+			ErrCorrupt, r.Segments[0].Name, start)
 	}
 }
 

@@ -42,6 +42,7 @@ type segmentScan struct {
 	// from the expected one.
 	frames  int
 	records uint64
+	start   uint64 // sequence of the prefix's first frame (a record's or a marker's); 0 if none
 	first   uint64 // first record's sequence; 0 if the prefix holds no records
 	last    uint64 // last record's sequence; 0 if none
 	next    uint64 // sequence expected after the prefix (the expected one at entry if empty)
@@ -92,6 +93,9 @@ func scanSegment(b []byte, num, expect uint64) segmentScan {
 				s.stopEnd = min(int64(off)+headerSize+int64(h.length), s.size)
 			}
 			break
+		}
+		if s.frames == 0 {
+			s.start = h.seq
 		}
 		s.frames++
 		if h.count > 0 {
