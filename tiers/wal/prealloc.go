@@ -186,3 +186,14 @@ func failure(op, name string, err error) error {
 	}
 	return fmt.Errorf("%w: %s %s: %w", ErrFailed, op, name, err)
 }
+
+// waitSpare blocks until the preallocator has the next segment ready, if it was asked for one.
+// For measurements that should not include Open's first zero-fill; it must not race with a
+// rotation, so call it before appending.
+func (l *Log) waitSpare() {
+	if !l.spareAsked {
+		return
+	}
+	sp := <-l.pre.res
+	l.pre.res <- sp
+}
