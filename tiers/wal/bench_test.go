@@ -141,7 +141,6 @@ func benchRaw(b *testing.B, batch int) {
 	b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "events/s")
 }
 
-
 // BenchmarkWALAckLatency appends 128-byte events at a fixed 100k events/s (b.N events) and
 // reports the percentiles of append-to-durable latency next to one fdatasync measured in the
 // same run. ns/op is the pacing interval, 10 µs, by construction.
