@@ -68,6 +68,7 @@ type memInode struct {
 	data   []byte   // contents as written
 	synced []byte   // contents a crash keeps
 	dirty  []uint64 // bitset of sectors of data that differ from synced and are not yet synced
+	lo, hi int      // dirty sectors lie in [lo, hi)
 }
 
 // NewMemFS returns an empty MemFS.
@@ -119,7 +120,7 @@ func (m *MemFS) Crash(rng *rand.Rand) *MemFS {
 func (ino *memInode) crashCopy(rng *rand.Rand) *memInode {
 	b := append([]byte(nil), ino.synced...)
 	if rng != nil {
-		for s := 0; s*sectorSize < len(ino.data); s++ {
+		for s := ino.lo; s < ino.hi && s*sectorSize < len(ino.data); s++ {
 			if !ino.isDirty(s) {
 				continue
 			}
@@ -145,6 +146,14 @@ func (ino *memInode) isDirty(s int) bool {
 }
 
 func (ino *memInode) markDirty(lo, hi int) {
+	if lo >= hi {
+		return
+	}
+	if ino.lo == ino.hi {
+		ino.lo, ino.hi = lo/sectorSize, lo/sectorSize
+	}
+	ino.lo = min(ino.lo, lo/sectorSize)
+	ino.hi = max(ino.hi, (hi+sectorSize-1)/sectorSize)
 	for s := lo / sectorSize; s*sectorSize < hi; s++ {
 		for s/64 >= len(ino.dirty) {
 			ino.dirty = append(ino.dirty, 0)
@@ -160,7 +169,7 @@ func (ino *memInode) sync(lose bool) {
 			ino.synced = append(ino.synced, make([]byte, len(ino.data)-len(ino.synced))...)
 		}
 		ino.synced = ino.synced[:len(ino.data)]
-		for s := 0; s*sectorSize < len(ino.data); s++ {
+		for s := ino.lo; s < ino.hi && s*sectorSize < len(ino.data); s++ {
 			if ino.isDirty(s) {
 				lo, hi := s*sectorSize, min((s+1)*sectorSize, len(ino.data))
 				copy(ino.synced[lo:hi], ino.data[lo:hi])
@@ -168,6 +177,7 @@ func (ino *memInode) sync(lose bool) {
 		}
 	}
 	clear(ino.dirty)
+	ino.lo, ino.hi = 0, 0
 }
 
 func notExist(op, path string) error {
@@ -185,8 +195,8 @@ func (m *MemFS) Create(name string) (File, error) {
 		return nil, notExist("create", name)
 	}
 	if old := m.entries[name]; old != nil {
-		old.data, old.dirty = old.data[:0], old.dirty[:0]
-		old.markDirty(0, len(old.synced))
+		old.data = old.data[:0]
+		old.sync(true)
 		return &memFile{fs: m, ino: old, name: name}, nil
 	}
 	ino := &memInode{}
@@ -314,7 +324,7 @@ func (m *MemFS) WriteFile(name string, data []byte) error {
 	}
 	ino.data = append(ino.data[:0], data...)
 	ino.synced = append(ino.synced[:0], data...)
-	clear(ino.dirty)
+	ino.sync(true)
 	m.durable[name] = ino
 	return nil
 }
