@@ -216,7 +216,7 @@ func (a *analysis) classify() {
 		case s.residueFrames > 0 && s.residueClaim >= max(s.next, 1):
 			d.Reason += fmt.Sprintf("; a later frame records sequence %d as durable", s.residueClaim)
 			r.Corrupt = d
-		case s.stopOwn || s.residueFrames > 0:
+		case s.stopOwn || s.residueFrames > 0 || s.ownEnd > s.end:
 			r.Torn = d
 		}
 		if s.written() {

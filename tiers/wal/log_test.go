@@ -308,3 +308,38 @@ func TestReaderFollowsLiveLog(t *testing.T) {
 		require.ErrorIs(t, err, io.EOF)
 	}
 }
+
+// A Reader that no consumer protects can have its segment recycled under it: it reports
+// ErrNotRetained, not corruption, and never returns bytes of the new segment.
+func TestReaderSegmentRecycledUnderIt(t *testing.T) {
+	cfg, _ := memConfig(t)
+	l, err := Open(cfg)
+	require.NoError(t, err)
+	defer l.Close()
+	require.NoError(t, l.Checkpoint("c", 0))
+	for i := uint64(1); i <= 100; i++ {
+		_, err := l.Append(1, testRecord(i))
+		require.NoError(t, err)
+	}
+	r := l.NewReader(1)
+	defer r.Close()
+	rec, err := r.Next()
+	require.NoError(t, err)
+	require.Equal(t, uint64(1), rec.Seq)
+	// Release and reuse everything before the reader's position, many times over.
+	for i := uint64(101); i <= 1000; i++ {
+		_, err := l.Append(1, testRecord(i))
+		require.NoError(t, err)
+		if i%10 == 0 {
+			require.NoError(t, l.Checkpoint("c", i))
+		}
+	}
+	for {
+		rec, err := r.Next()
+		if err != nil {
+			require.ErrorIs(t, err, ErrNotRetained)
+			break
+		}
+		require.Equal(t, testRecord(rec.Seq), rec.Payload)
+	}
+}

@@ -97,10 +97,26 @@ func (r *Reader) advance() error {
 			return err
 		}
 		if fresh {
+			if !r.retained() {
+				// Checkpoints released the segment while we read it, and it was reused.
+				return fmt.Errorf("%w: sequence %d: segment %s was released", ErrNotRetained, r.next, segmentName(r.seg.num))
+			}
 			// A durable record belongs here, and reading the bytes again did not find it.
 			return fmt.Errorf("%w: segment %s offset %d: %w", ErrCorrupt, segmentName(r.seg.num), r.off, err)
 		}
 	}
+}
+
+// retained reports whether the Reader's segment is still part of the log.
+func (r *Reader) retained() bool {
+	r.l.mu.Lock()
+	defer r.l.mu.Unlock()
+	for _, s := range r.l.segs {
+		if s.num == r.seg.num {
+			return true
+		}
+	}
+	return false
 }
 
 // isDecodeError reports whether err says the bytes are not a valid frame (as opposed to an I/O

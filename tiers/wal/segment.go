@@ -60,19 +60,33 @@ type segmentScan struct {
 	residueFrames int
 	residueClaim  uint64 // highest durable claim among them
 	residueEnd    int64  // end of the last of them
+	// ownEnd is the end of the last frame after the prefix whose header is the segment's own
+	// (see ownHeader) with a sequence at or past the prefix's end, valid or not: what a crashed
+	// writer may have left that could pass for a frame, or for damage, later.
+	ownEnd int64
 }
 
 // errSeqGap reports a valid frame whose sequence does not continue the log.
 var errSeqGap = errors.New("sequence gap")
 
+// ownHeader reports whether a header that decodeHeader (err) or checkFrame rejected still
+// looks like one the log wrote for segment seg: its fields are sane and only the checksum, or
+// the length reaching past the segment, is wrong. That is what a torn write of a frame leaves.
+func ownHeader(h *frameHeader, err error, seg uint32) bool {
+	return h.segment == seg && (err == nil || errors.Is(err, errBadChecksum) || errors.Is(err, errShortFrame))
+}
+
 // written reports whether the log ever wrote to this segment (as far as its bytes tell): a
 // segment with no frame of its own number is a spare, whatever stale bytes it holds.
-func (s *segmentScan) written() bool { return s.frames > 0 || s.stopOwn || s.residueFrames > 0 }
+func (s *segmentScan) written() bool {
+	return s.frames > 0 || s.stopOwn || s.residueFrames > 0 || s.ownEnd > s.end
+}
 
 // repairEnd returns the end of the bytes after the prefix that recovery zeroes if the segment
-// has a torn tail: the damaged frame and every valid frame of this segment after it, so that no
-// frame of the crashed writer can reappear behind later appends.
-func (s *segmentScan) repairEnd() int64 { return max(s.end, s.stopEnd, s.residueEnd) }
+// has a torn tail: the damaged frame and everything after it that carries this segment's number
+// and a sequence not yet used, so that nothing of the crashed writer can reappear behind (or be
+// mistaken for damage after) later appends.
+func (s *segmentScan) repairEnd() int64 { return max(s.end, s.stopEnd, s.residueEnd, s.ownEnd) }
 
 // scanSegment scans the bytes b of segment num. expect is the sequence the segment's first
 // frame must carry, 0 if unknown (the first segment of the log).
@@ -87,8 +101,7 @@ func scanSegment(b []byte, num, expect uint64) segmentScan {
 		}
 		if err != nil {
 			s.end, s.stop = int64(off), err
-			if h.segment == seg && (s.next == 0 || h.seq == s.next) &&
-				(errors.Is(err, errBadChecksum) || errors.Is(err, errShortFrame) || errors.Is(err, errBadHeader)) {
+			if ownHeader(&h, err, seg) && (s.next == 0 || h.seq == s.next) {
 				s.stopOwn = true
 				s.stopEnd = min(int64(off)+headerSize+int64(h.length), s.size)
 			}
@@ -134,8 +147,15 @@ func (s *segmentScan) scanResidue(b []byte, seg uint32) {
 		if p+headerSize > len(b) {
 			return
 		}
-		h, n, err := decodeFrame(b[p:], seg)
+		h, err := decodeHeader(b[p:], seg, int64(len(b)-p))
+		if ownHeader(&h, err, seg) && h.seq >= s.next {
+			s.ownEnd = max(s.ownEnd, min(int64(p+headerSize)+int64(h.length), int64(len(b))))
+		}
 		if err != nil {
+			continue
+		}
+		n := headerSize + int(h.length)
+		if checkFrame(&h, b[p:p+headerSize], b[p+headerSize:p+n]) != nil {
 			continue
 		}
 		s.residueFrames++
