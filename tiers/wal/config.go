@@ -72,9 +72,11 @@ type Config struct {
 	// SyncInterval is the interval for SyncInterval (default 1 ms); ignored otherwise.
 	SyncInterval time.Duration
 
-	// OnDurable, if set, is called by the flusher goroutine each time the durable sequence
-	// advances, with the new value. It must return quickly and must not call the Log's
-	// blocking methods; it is the hook for waking a worker without a goroutine per append.
+	// OnDurable, if set, is called each time the durable sequence advances, with the new
+	// value, by the goroutine that ran the sync: the flusher, or a blocking Append that ran the
+	// pass itself. Calls never overlap and their values increase. It must return quickly and
+	// must not call the Log's methods other than Durable; it is the hook for waking a worker
+	// without a goroutine per append.
 	OnDurable func(durable uint64)
 }
 

@@ -10,20 +10,23 @@ import (
 
 // flushState is the flusher goroutine's own state.
 type flushState struct {
-	written  uint64 // highest record sequence written to a segment (synced or not)
-	lastSync time.Time
-	timer    *time.Timer // SyncInterval only
-	timerC   <-chan time.Time
-	sealed   bool // Close's marker frame has been written (or skipped for lack of room)
+	timer  *time.Timer // SyncInterval only
+	timerC <-chan time.Time
+	sealed bool // Close's marker frame has been written (or skipped for lack of room)
 }
 
-// flushLoop is the flusher goroutine: the only writer of segment files. Each pass takes the
-// whole current buffer (everything appended while the previous pass wrote and synced), writes it
-// with one WriteAt per segment it touches, and syncs per the policy; a sync therefore commits
-// every record appended before it began (group commit). It sleeps on the kick channel, never on
-// a timer, except for SyncInterval's deadline.
+// flushLoop is the flusher goroutine. Each pass takes the whole current buffer (everything
+// appended while the previous pass wrote and synced), writes it with one WriteAt per segment it
+// touches, and syncs per the policy; a sync therefore commits every record appended before it
+// began (group commit). It sleeps on the kick channel, never on a timer, except for
+// SyncInterval's deadline.
+//
+// One pass runs at a time: whoever runs one holds the token Log.flushing. The flusher runs
+// them, except that a blocking Append under SyncEveryBatch that finds no pass running runs the
+// pass for the buffer itself (see lead), which saves two goroutine handoffs per append when one
+// goroutine appends and waits.
 func (l *Log) flushLoop() {
-	st := flushState{written: l.durable.Load(), lastSync: time.Now()}
+	var st flushState
 	defer l.finish(&st)
 	for {
 		work, exit := l.flushOnce(&st)
@@ -48,9 +51,14 @@ func (l *Log) flushOnce(st *flushState) (work, exit bool) {
 		l.mu.Unlock()
 		return false, true
 	}
+	if l.flushing {
+		// A blocking Append runs a pass; it kicks us when it ends if there is more to do.
+		l.mu.Unlock()
+		return false, false
+	}
 	b := l.takeLocked()
 	closing := l.closing
-	if closing && b == nil && st.written == l.nextSeq-1 && l.durable.Load() == st.written {
+	if closing && b == nil && l.written == l.nextSeq-1 && !l.fileDirty {
 		if st.sealed {
 			l.mu.Unlock()
 			return false, true
@@ -65,42 +73,18 @@ func (l *Log) flushOnce(st *flushState) (work, exit bool) {
 		}
 		b = l.takeLocked()
 	}
-	req := l.syncReq
+	force := closing || l.syncReq > l.durable.Load()
+	l.flushing = true
+	durable := l.durable.Load()
 	l.mu.Unlock()
 
-	var err error
-	if b != nil {
-		err = l.writeBuffer(b, st)
-	}
-	durable := l.durable.Load()
-	unsynced := st.written > durable || (b != nil && st.sealed)
-	due := unsynced && (l.cfg.Sync == SyncEveryBatch || closing || req > durable ||
-		(l.cfg.Sync == SyncInterval && time.Since(st.lastSync) >= l.cfg.SyncInterval))
-	if err == nil && due {
-		err = l.syncFile(st)
-	}
-
-	l.mu.Lock()
-	if b != nil {
-		l.free = b
-		l.space.Broadcast()
-	}
-	if err != nil {
-		l.failLocked(err)
-		l.mu.Unlock()
+	due, err := l.pass(b, force)
+	dirty, lastSync := l.fileDirty, l.lastSync // read while holding the token
+	if failed, _ := l.endPass(b, due, durable, err); failed {
 		return false, true
 	}
-	advanced := due && st.written > durable
-	if advanced {
-		l.durable.Store(st.written)
-		l.synced.Broadcast()
-	}
-	l.mu.Unlock()
-	if advanced && l.cfg.OnDurable != nil {
-		l.cfg.OnDurable(st.written)
-	}
-	if unsynced && !due && st.timerC == nil && l.cfg.Sync == SyncInterval {
-		d := l.cfg.SyncInterval - time.Since(st.lastSync)
+	if dirty && !due && st.timerC == nil && l.cfg.Sync == SyncInterval {
+		d := l.cfg.SyncInterval - time.Since(lastSync)
 		if st.timer == nil {
 			st.timer = time.NewTimer(d)
 		} else {
@@ -109,6 +93,73 @@ func (l *Log) flushOnce(st *flushState) (work, exit bool) {
 		st.timerC = st.timer.C
 	}
 	return b != nil || due, false
+}
+
+// pass writes b (if not nil) and syncs if the policy, or force, says so. It reports whether it
+// synced. The caller holds the token.
+func (l *Log) pass(b *buffer, force bool) (due bool, err error) {
+	if b != nil {
+		err = l.writeBuffer(b)
+	}
+	due = l.fileDirty && (l.cfg.Sync == SyncEveryBatch || force ||
+		(l.cfg.Sync == SyncInterval && time.Since(l.lastSync) >= l.cfg.SyncInterval))
+	if err == nil && due {
+		err = l.syncFile()
+	}
+	return due, err
+}
+
+// endPass returns b to the free list, poisons the log on err or publishes the new durable
+// sequence (calling OnDurable while still holding the token, so that calls never overlap), and
+// releases the token. It reports whether the log failed and whether more work is waiting.
+func (l *Log) endPass(b *buffer, due bool, durable uint64, err error) (failed, more bool) {
+	l.mu.Lock()
+	if b != nil {
+		l.free = b
+		l.space.Broadcast()
+	}
+	if err != nil {
+		l.failLocked(err)
+		l.flushing = false
+		l.mu.Unlock()
+		return true, false
+	}
+	advanced := due && l.written > durable
+	if advanced {
+		l.durable.Store(l.written)
+		l.synced.Broadcast()
+	}
+	if advanced && l.cfg.OnDurable != nil {
+		l.mu.Unlock()
+		l.cfg.OnDurable(l.written)
+		l.mu.Lock()
+	}
+	l.flushing = false
+	more = len(l.cur.b) > 0 || l.closing || l.syncReq > l.durable.Load()
+	l.mu.Unlock()
+	return false, more
+}
+
+// lead runs a pass in the calling goroutine if none is running and there is something to
+// write; otherwise it wakes the flusher. A blocking Append calls it after encoding its frames:
+// writing and syncing here, instead of handing the buffer to the flusher goroutine and being
+// woken by it, saves two goroutine handoffs (about 10 µs each on a small VM, measured with the
+// execution tracer). Group commit is unchanged: the pass takes everything appended so far.
+func (l *Log) lead() {
+	l.mu.Lock()
+	if l.flushing || l.err != nil || l.closing || len(l.cur.b) == 0 || l.free == nil {
+		l.mu.Unlock()
+		l.kickFlusher()
+		return
+	}
+	b := l.takeLocked()
+	l.flushing = true
+	durable := l.durable.Load()
+	l.mu.Unlock()
+	due, err := l.pass(b, false)
+	if failed, more := l.endPass(b, due, durable, err); failed || more {
+		l.kickFlusher()
+	}
 }
 
 // zeroSector is the padding body of sealing markers. Never written to.
@@ -157,8 +208,9 @@ func (l *Log) failLocked(err error) {
 	l.synced.Broadcast()
 }
 
-// writeBuffer writes b's frames to their segments, rotating at each cut.
-func (l *Log) writeBuffer(b *buffer, st *flushState) error {
+// writeBuffer writes b's frames to their segments, rotating at each cut. The caller holds the
+// token.
+func (l *Log) writeBuffer(b *buffer) error {
 	if b.seg != l.fileNum {
 		return fmt.Errorf("%w: internal: buffer for segment %d, flusher on %d", ErrFailed, b.seg, l.fileNum)
 	}
@@ -169,8 +221,8 @@ func (l *Log) writeBuffer(b *buffer, st *flushState) error {
 				return err
 			}
 		}
-		st.written = max(st.written, c.last)
-		if err := l.rotate(c, st); err != nil {
+		l.written = max(l.written, c.last)
+		if err := l.rotate(c); err != nil {
 			return err
 		}
 		start, off = c.at, 0
@@ -180,7 +232,7 @@ func (l *Log) writeBuffer(b *buffer, st *flushState) error {
 			return err
 		}
 	}
-	st.written = max(st.written, b.last)
+	l.written = max(l.written, b.last)
 	// Ask for the next segment once this one is a quarter full: late enough that segments
 	// freed by checkpoints meanwhile can be recycled, early enough to zero-fill a new one.
 	if !l.spareAsked && l.fileOff*4 >= l.cfg.SegmentSize {
@@ -200,24 +252,24 @@ func (l *Log) writeAt(p []byte, off int64) error {
 }
 
 // syncFile syncs the segment being written.
-func (l *Log) syncFile(st *flushState) error {
+func (l *Log) syncFile() error {
 	if err := l.file.Sync(); err != nil {
 		return failure("fdatasync", segmentName(l.fileNum), err)
 	}
 	l.fileDirty = false
-	st.lastSync = time.Now()
+	l.lastSync = time.Now()
 	return nil
 }
 
 // rotate syncs the full segment (whatever the policy: recovery relies on every segment but the
 // last written one being synced whole) and switches to the preallocated next one.
-func (l *Log) rotate(c cut, st *flushState) error {
+func (l *Log) rotate(c cut) error {
 	if l.fileDirty {
-		if err := l.syncFile(st); err != nil {
+		if err := l.syncFile(); err != nil {
 			return err
 		}
 	}
-	l.publish(st.written)
+	l.publish(l.written)
 	l.file.Close()
 	l.file = nil
 	if !l.spareAsked {
@@ -245,7 +297,8 @@ func (l *Log) rotate(c cut, st *flushState) error {
 	return nil
 }
 
-// publish raises the durable sequence to seq after a sync that covered it.
+// publish raises the durable sequence to seq after a sync that covered it. The caller holds
+// the token.
 func (l *Log) publish(seq uint64) {
 	l.mu.Lock()
 	advanced := seq > l.durable.Load()

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Log is a write-ahead log: appends from any goroutine, group-committed by one flusher
@@ -43,12 +44,16 @@ type Log struct {
 	space     sync.Cond         // a buffer was freed, or the log failed
 	synced    sync.Cond         // durable advanced, or the log failed or finished
 
-	// Flusher state, owned by the flusher goroutine.
-	file       File   // the segment being written
-	fileNum    uint64 // its number
-	fileOff    int64  // end of the last write to it
-	fileDirty  bool   // written since its last sync
-	spareAsked bool   // the next segment has been requested from pre
+	// flushing is the token of the one pass that may run at a time (guarded by mu); the state
+	// below belongs to whoever holds it: the flusher goroutine, or a blocking Append (lead).
+	flushing   bool
+	written    uint64    // highest record sequence written to a segment, synced or not
+	lastSync   time.Time // when the last fdatasync of a segment returned
+	file       File      // the segment being written
+	fileNum    uint64    // its number
+	fileOff    int64     // end of the last write to it
+	fileDirty  bool      // written since its last sync
+	spareAsked bool      // the next segment has been requested from pre
 	pre        *preallocator
 }
 
@@ -129,6 +134,7 @@ func (l *Log) recover(a *analysis) error {
 	}
 	l.nextSeq = r.Next
 	l.durable.Store(r.Next - 1)
+	l.written, l.lastSync = r.Next-1, time.Now()
 	l.pre = newPreallocator(l.fs, l.dir, l.cfg.SegmentSize)
 
 	// The segment to append to: the last written one, else the first one (a spare).
@@ -275,9 +281,24 @@ func (l *Log) MaxRecordSize() int { return l.maxBody }
 // Append appends one record of type typ and returns its sequence once it is durable (under
 // SyncNone, once it is buffered). The payload is copied; the caller may reuse it at once.
 func (l *Log) Append(typ byte, payload []byte) (uint64, error) {
-	seq, err := l.AppendAsync(typ, payload)
+	if len(payload) == 0 {
+		return 0, errors.New("wal: empty record")
+	}
+	if len(payload) > l.maxBody {
+		return 0, fmt.Errorf("%w: %d bytes, at most %d", ErrTooLarge, len(payload), l.maxBody)
+	}
+	seq, err := l.appendFrame(typ, 1, payload, crc32.Checksum(payload, castagnoli), l.cfg.Sync != SyncEveryBatch)
+	return l.await(seq, err)
+}
+
+// await finishes a blocking append of records up to seq: under SyncEveryBatch it runs the pass
+// itself if it can (lead), then it waits for durability (not under SyncNone).
+func (l *Log) await(seq uint64, err error) (uint64, error) {
 	if err != nil || l.cfg.Sync == SyncNone {
 		return seq, err
+	}
+	if l.cfg.Sync == SyncEveryBatch && l.durable.Load() < seq {
+		l.lead()
 	}
 	return seq, l.WaitDurable(seq)
 }
@@ -286,11 +307,7 @@ func (l *Log) Append(typ byte, payload []byte) (uint64, error) {
 // returns the sequence of the last one once all are durable (under SyncNone, once buffered).
 // They get consecutive sequences and go in as few frames as fit (one, up to the buffer size).
 func (l *Log) AppendBatch(typ byte, size int, records []byte) (uint64, error) {
-	seq, err := l.AppendBatchAsync(typ, size, records)
-	if err != nil || l.cfg.Sync == SyncNone {
-		return seq, err
-	}
-	return seq, l.WaitDurable(seq)
+	return l.await(l.appendBatch(typ, size, records, l.cfg.Sync != SyncEveryBatch))
 }
 
 // AppendAsync appends one record and returns its sequence without waiting for it to be durable;
@@ -303,13 +320,18 @@ func (l *Log) AppendAsync(typ byte, payload []byte) (uint64, error) {
 	if len(payload) > l.maxBody {
 		return 0, fmt.Errorf("%w: %d bytes, at most %d", ErrTooLarge, len(payload), l.maxBody)
 	}
-	return l.appendFrame(typ, 1, payload, crc32.Checksum(payload, castagnoli))
+	return l.appendFrame(typ, 1, payload, crc32.Checksum(payload, castagnoli), true)
 }
 
 // AppendBatchAsync is AppendBatch without the wait: it returns the last record's sequence (the
 // first is that minus len(records)/size, plus one). Records of one call are contiguous in
 // sequence but may be split over frames; a crash keeps a prefix of them. It does not allocate.
 func (l *Log) AppendBatchAsync(typ byte, size int, records []byte) (uint64, error) {
+	return l.appendBatch(typ, size, records, true)
+}
+
+// appendBatch encodes the records in frames; kick says whether to wake the flusher.
+func (l *Log) appendBatch(typ byte, size int, records []byte, kick bool) (uint64, error) {
 	if size <= 0 || len(records) == 0 || len(records)%size != 0 {
 		return 0, fmt.Errorf("wal: batch of %d bytes is not a whole number of %d-byte records", len(records), size)
 	}
@@ -321,7 +343,7 @@ func (l *Log) AppendBatchAsync(typ byte, size int, records []byte) (uint64, erro
 	for len(records) > 0 {
 		k := min(len(records)/size, per)
 		body := records[:k*size]
-		seq, err := l.appendFrame(typ, k, body, crc32.Checksum(body, castagnoli))
+		seq, err := l.appendFrame(typ, k, body, crc32.Checksum(body, castagnoli), kick)
 		if err != nil {
 			return 0, err
 		}
@@ -333,7 +355,8 @@ func (l *Log) AppendBatchAsync(typ byte, size int, records []byte) (uint64, erro
 
 // appendFrame encodes one frame of count records into the current buffer and returns the
 // sequence of its first record. bodyCRC is the checksum of body, computed before the lock.
-func (l *Log) appendFrame(typ byte, count int, body []byte, bodyCRC uint32) (uint64, error) {
+// kick says whether to wake the flusher afterwards (a blocking Append may run the pass itself).
+func (l *Log) appendFrame(typ byte, count int, body []byte, bodyCRC uint32, kick bool) (uint64, error) {
 	n := headerSize + len(body)
 	l.mu.Lock()
 	for {
@@ -354,7 +377,9 @@ func (l *Log) appendFrame(typ byte, count int, body []byte, bodyCRC uint32) (uin
 	}
 	seq := l.encodeLocked(typ, count, body, bodyCRC)
 	l.mu.Unlock()
-	l.kickFlusher()
+	if kick {
+		l.kickFlusher()
+	}
 	return seq, nil
 }
 

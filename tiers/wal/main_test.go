@@ -16,6 +16,7 @@ func TestMain(m *testing.M) {
 		os.Exit(crashChild())
 	}
 	code := m.Run()
+	removeBenchDirs()
 	if code == 0 {
 		if leaked := leakedGoroutines(5 * time.Second); leaked != "" {
 			fmt.Fprintf(os.Stderr, "wal: goroutines left running after the tests:\n%s\n", leaked)
