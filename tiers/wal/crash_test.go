@@ -19,7 +19,10 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-var walKills = flag.Int("wal.kills", 24, "SIGKILLs in TestCrashKill (CI runs a few dozen; use thousands for a soak)")
+var (
+	walKills  = flag.Int("wal.kills", 30, "SIGKILLs in TestCrashKill (CI runs a few dozen; use thousands for a soak)")
+	walBudget = flag.Duration("wal.crashtime", 25*time.Second, "TestCrashKill stops early (after at least 8 kills) once it has run this long; 0 for no limit")
+)
 
 const (
 	crashChildEnv  = "HOTPATH_WAL_CRASH_CHILD"
@@ -107,7 +110,7 @@ type crashAck struct {
 
 // TestCrashKill runs a child process that appends from four goroutines and reports what was
 // acknowledged, kills it with SIGKILL at a random moment (after a random number of
-// acknowledgements, from none to hundreds), recovers, and checks: every acknowledged record is
+// acknowledgements, from none to 200), recovers, and checks: every acknowledged record is
 // present at its sequence; the log is a gap-free sequence from 1; each writer's records appear
 // in order without gaps; every record is byte for byte one a writer wrote; recovering again
 // gives the same log and finds nothing to repair. The next child appends after the repaired
@@ -121,8 +124,14 @@ func TestCrashKill(t *testing.T) {
 	acked := map[uint64]crashAck{}
 	var torn int
 	start := time.Now()
+	kills := 0
 	for round := 0; round < *walKills; round++ {
-		killAfter := rng.IntN(400)
+		if *walBudget > 0 && round >= 8 && time.Since(start) > *walBudget {
+			t.Logf("time budget %v spent after %d kills", *walBudget, round)
+			break
+		}
+		kills++
+		killAfter := rng.IntN(200)
 		n := runCrashChild(t, dir, killAfter, acked)
 
 		l, err := Open(Config{Dir: dir, SegmentSize: crashSegment, BufferSize: crashBuffer})
@@ -150,7 +159,7 @@ func TestCrashKill(t *testing.T) {
 		}
 	}
 	t.Logf("%d kills in %v; %d recoveries repaired a torn tail; %d acknowledged records checked",
-		*walKills, time.Since(start).Round(time.Millisecond), torn, len(acked))
+		kills, time.Since(start).Round(time.Millisecond), torn, len(acked))
 }
 
 // runCrashChild starts a child on dir, SIGKILLs it once it has printed killAfter
