@@ -35,6 +35,7 @@ func commands() map[string]command {
 	return map[string]command{
 		"bench":    cmdBench,
 		"routes":   cmdRoutes,
+		"wal":      cmdWAL,
 		"c2c":      cmdC2C,
 		"jitter":   cmdJitter,
 		"topology": cmdTopology,
