@@ -3,7 +3,7 @@ package cond
 import (
 	"errors"
 	"fmt"
-	"strings"
+	"github.com/hotpath-go/hotpath/internal/nearest"
 	"unicode/utf8"
 )
 
@@ -77,53 +77,8 @@ func column(src string, off int) int {
 	return utf8.RuneCountInString(src[:min(max(off, 0), len(src))]) + 1
 }
 
-// suggest returns the name in names closest to word, or "" when none is close: a name equal
-// but for case wins, then the one at the smallest edit distance (insertions, deletions,
-// substitutions and transpositions of neighbours each cost 1), if that distance is at most a
-// third of the word's length (and at least 1).
-func suggest(word string, names []string) string {
-	for _, n := range names {
-		if strings.EqualFold(n, word) {
-			return n
-		}
-	}
-	best, bestD := "", max(1, min(3, len(word)/3))+1
-	for _, n := range names {
-		if d := distance(strings.ToLower(word), strings.ToLower(n)); d < bestD {
-			best, bestD = n, d
-		}
-	}
-	return best
-}
-
-// distance is the optimal string alignment distance between a and b, in bytes.
-func distance(a, b string) int {
-	if len(a) > 64 || len(b) > 64 { // names are short; long words are never close
-		return 1 << 30
-	}
-	// three rows: i-2, i-1, i
-	prev2 := make([]int, len(b)+1)
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				cur[j] = min(cur[j], prev2[j-2]+1)
-			}
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return prev[len(b)]
-}
+// suggest returns the name in names closest to word, or "" (see nearest.Name).
+func suggest(word string, list []string) string { return nearest.Name(word, list) }
 
 // didYouMean returns `; did you mean "x"?` for a suggestion, or "".
 func didYouMean(s string) string {
