@@ -42,9 +42,9 @@ func BenchmarkDispatch(b *testing.B) {
 			ev.Source = src
 			dispatch := func(n int) {
 				for range n {
-					for _, g := range t.cell(ev.Source, ev.Kind).groups {
-						if ev.Flags&(flagGroup|flagTimed) != 0 {
-							b.Fatal("no flags here")
+					for g := t.cell(ev.Source, ev.Kind).first(); g != nil; g = g.next {
+						if ev.Flags&flagTimed != 0 {
+							w.timed(g, ev)
 						}
 						if f := g.leaf; f != nil {
 							f(ev)

@@ -29,6 +29,16 @@ type cell struct {
 	inline []*route // routes run on the publisher's goroutine, in registration order
 }
 
+// first returns the cell's first group; the others follow through group.next. A loop over a
+// list keeps one pointer live across the calls to handlers, where a loop over a slice keeps
+// three (the Go calling convention saves none of them in registers).
+func (c *cell) first() *group {
+	if len(c.groups) == 0 {
+		return nil
+	}
+	return c.groups[0]
+}
+
 // group is the routes of one cell that share a lane slot: same worker, same lane (normal or
 // lossy), and no OnFull hook (a route with one is a group of its own). One event published to
 // the cell takes one slot per group; the worker runs the group's entries in order.
@@ -36,6 +46,7 @@ type group struct {
 	// leaf is the function of the group's solo entry (see below), or nil: the worker calls it
 	// directly, without loading the entry first.
 	leaf    func(*events.Raw)
+	next    *group  // the cell's next group, or nil
 	entries []entry // the routes as the worker runs them
 	// solo is the group's one entry if it has one and it has a leaf (the worker's shortest
 	// path), else the engine's noFast, which entry.fast declines.
@@ -168,7 +179,11 @@ func (e *Engine) compileLocked() error {
 		c.groups = addToGroups(c.groups, r)
 	}
 	for i := range t.cells {
-		for _, g := range t.cells[i].groups {
+		gs := t.cells[i].groups
+		for k := 1; k < len(gs); k++ {
+			gs[k-1].next = gs[k]
+		}
+		for _, g := range gs {
 			g.solo = &e.noFast
 			if len(g.entries) == 1 && g.entries[0].leaf != nil {
 				g.solo, g.leaf = &g.entries[0], g.entries[0].leaf
