@@ -42,7 +42,7 @@ func BenchmarkDispatch(b *testing.B) {
 			ev.Source = src
 			dispatch := func(n int) {
 				for range n {
-					for g := t.cell(ev.Source, ev.Kind).first(); g != nil; g = g.next {
+					for g := t.cell(ev.Source, ev.Kind).first; g != nil; g = g.next {
 						if ev.Flags&flagTimed != 0 {
 							w.timed(g, ev)
 						}

@@ -124,7 +124,7 @@ func (s *sender) route(t *table, src events.Source, r *events.Raw) error {
 		}
 	}
 	var err error
-	for g := cl.first(); g != nil; g = g.next {
+	for g := cl.first; g != nil; g = g.next {
 		if e1 := s.push(g, &h, &r.Payload); e1 != nil && err == nil {
 			err = e1
 		}
