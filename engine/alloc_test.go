@@ -74,7 +74,7 @@ func TestDispatchAllocs(t *testing.T) {
 	*ev = events.ToRaw(&m)
 	ev.Source = src
 	dispatch := func() {
-		for _, g := range t0.cell(ev.Source, ev.Kind).groups {
+		for g := t0.cell(ev.Source, ev.Kind).first; g != nil; g = g.next {
 			if f := g.leaf; f != nil {
 				f(ev)
 			} else {

@@ -82,7 +82,7 @@ func (e *Engine) publishShared(c *Context, src events.Source, r *events.Raw) err
 		h.Flags |= flagTimed
 	}
 	var err error
-	for _, g := range cl.groups {
+	for g := cl.first; g != nil; g = g.next {
 		if e1 := e.pushShared(c, g, &h, &r.Payload); e1 != nil && err == nil {
 			err = e1
 		}

@@ -35,23 +35,29 @@ type lane interface {
 // after Poll; the ring's publication (a release store of the slot's sequence, read with an
 // acquire load) orders both, as it orders the event itself.
 type spscLane struct {
+	// The struct is not cache-line aligned (Go aligns heap objects to their size class), so
+	// every group of fields written by one side is fenced by a whole line of padding on each
+	// side: then no physical line holds fields that the other side reads or writes, whatever
+	// the struct's offset. Without it the worker, reading ring and mask (or cg) at the start of
+	// each batch, took the line the producer had just written last and mark on: one more
+	// cache-line transfer per event at low rates.
 	_    [cacheLine]byte
-	ring *ring.SPSC[events.Raw] // read-only after construction, like the next three fields
+	ring *ring.SPSC[events.Raw] // read-only after construction, like the next four fields
 	side []*group
 	mask uint64
 	w    *worker // the consumer
 	ext  bool    // the producer is a Producer, not a worker
-	_    [cacheLine - 49]byte
+	_    [cacheLine]byte
 
 	// Producer's fields, written only by the lane's producer.
 	last    uint64  // position of the last event pushed
 	mark    uint64  // the producer's publish number when it last pushed here
 	pg      *group  // the group of the last event pushed
 	backlog backlog // worker producers only: events waiting for room, in order
-	_       [cacheLine - 64]byte
+	_       [cacheLine]byte
 
 	cg *group // the worker's: the group of the last event it took (never nil)
-	_  [cacheLine - 8]byte
+	_  [cacheLine]byte
 
 	final  atomic.Uint64 // the worker's read position when it exited (set by Stop)
 	closed atomic.Bool   // the producer closed the lane

@@ -24,13 +24,17 @@ const (
 // sender is the publishing side of one goroutine that owns its lanes: a dedicated Producer, or
 // a worker publishing from its handlers. It has one SPSC lane to every worker, and, on first
 // use, one lossy lane to a worker for DropOldest routes. It is not safe for concurrent use.
+//
+// Its owner writes it on every publish, so it is fenced by a line of padding on each side: no
+// other object (a worker's state, say) shares a cache line with it.
 type sender struct {
+	_     [cacheLine]byte
 	eng   *Engine
 	ctx   *Context
 	w     *worker     // the worker this is the outbox of; nil for a Producer
 	lanes []*spscLane // by worker
 	lossy []*mpmcLane // by worker, created on first use
-	ids   *events.IDGen
+	ids   events.IDGen
 	every int // LatencyEvery; 0: never
 	count int // events until the next timed one
 	pubNo uint64
@@ -40,6 +44,7 @@ type sender struct {
 	pending    []*spscLane
 	backlogged int
 	closed     bool
+	_          [cacheLine]byte
 }
 
 // publish routes r, published from src, through the current table: the dedicated hot path.
@@ -119,7 +124,7 @@ func (s *sender) route(t *table, src events.Source, r *events.Raw) error {
 		}
 	}
 	var err error
-	for _, g := range cl.groups {
+	for g := cl.first; g != nil; g = g.next {
 		if e1 := s.push(g, &h, &r.Payload); e1 != nil && err == nil {
 			err = e1
 		}

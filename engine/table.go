@@ -23,10 +23,16 @@ type table struct {
 	types  []typeKind
 }
 
-// cell holds the routes of one (source, kind) pair.
+// cell holds the routes of one (source, kind) pair: 64 bytes, so that indexing is a shift.
 type cell struct {
-	groups []*group // asynchronous routes, one group per lane slot an event takes
+	// first is the first group of asynchronous routes (one group per lane slot an event
+	// takes); the others follow through group.next. A loop over a list keeps one pointer live
+	// across the calls to handlers, where a loop over a slice keeps three (the Go calling
+	// convention saves no register across a call).
+	first  *group
+	groups []*group // the same groups, for the control plane
 	inline []*route // routes run on the publisher's goroutine, in registration order
+	_      [cacheLine - 56]byte
 }
 
 // group is the routes of one cell that share a lane slot: same worker, same lane (normal or
@@ -36,6 +42,7 @@ type group struct {
 	// leaf is the function of the group's solo entry (see below), or nil: the worker calls it
 	// directly, without loading the entry first.
 	leaf    func(*events.Raw)
+	next    *group  // the cell's next group, or nil
 	entries []entry // the routes as the worker runs them
 	// solo is the group's one entry if it has one and it has a leaf (the worker's shortest
 	// path), else the engine's noFast, which entry.fast declines.
@@ -85,6 +92,8 @@ type route struct {
 const cacheLine = 64
 
 var _ [cacheLine - unsafe.Sizeof(entry{})]byte // an entry fits a cache line
+var _ [cacheLine - unsafe.Sizeof(cell{})]byte  // and so does a cell
+var _ [unsafe.Sizeof(cell{}) - cacheLine]byte
 
 // cell returns the cell of (src, k), or nil if the table has no routes for it.
 func (t *table) cell(src events.Source, k events.Kind) *cell {
@@ -94,7 +103,7 @@ func (t *table) cell(src events.Source, k events.Kind) *cell {
 		return nil
 	}
 	c := &t.cells[i]
-	if len(c.groups) == 0 && len(c.inline) == 0 {
+	if c.first == nil && len(c.inline) == 0 {
 		return nil
 	}
 	return c
@@ -168,7 +177,14 @@ func (e *Engine) compileLocked() error {
 		c.groups = addToGroups(c.groups, r)
 	}
 	for i := range t.cells {
-		for _, g := range t.cells[i].groups {
+		gs := t.cells[i].groups
+		for k := 1; k < len(gs); k++ {
+			gs[k-1].next = gs[k]
+		}
+		if len(gs) > 0 {
+			t.cells[i].first = gs[0]
+		}
+		for _, g := range gs {
 			g.solo = &e.noFast
 			if len(g.entries) == 1 && g.entries[0].leaf != nil {
 				g.solo, g.leaf = &g.entries[0], g.entries[0].leaf

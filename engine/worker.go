@@ -51,7 +51,9 @@ type job struct {
 }
 
 func newWorker(e *Engine, id int) *worker {
-	w := &worker{eng: e, id: id, cpu: -1, batch: e.cfg.Batch, wake: make(chan struct{}, 1)}
+	// touched gets room for 64 routes up front: a small backing array would come from the tiny
+	// allocator and could share a cache line with something a producer reads.
+	w := &worker{eng: e, id: id, cpu: -1, batch: e.cfg.Batch, wake: make(chan struct{}, 1), touched: make([]*entry, 0, 64)}
 	if len(e.cfg.CPUs) > 0 {
 		w.cpu = e.cfg.CPUs[id]
 	}
