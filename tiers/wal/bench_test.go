@@ -1,6 +1,7 @@
 package wal
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -331,6 +332,128 @@ func BenchmarkWALPolicy(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.N*64)/b.Elapsed().Seconds(), "events/s")
 			b.ReportMetric(float64(b.N*64)/float64(max(syncs, 1)), "events/sync")
+		})
+	}
+}
+
+// discardFS is a file system whose files hold nothing: writes and syncs succeed at once. It
+// lets BenchmarkWALCPU measure the log's own work.
+type discardFS struct{ *MemFS }
+
+type discardFile struct{}
+
+func (d discardFS) Create(name string) (File, error) {
+	if _, err := d.MemFS.Create(name); err != nil {
+		return nil, err
+	}
+	return discardFile{}, nil
+}
+func (d discardFS) Open(string) (File, error)              { return discardFile{}, nil }
+func (discardFile) ReadAt(p []byte, _ int64) (int, error)  { clear(p); return len(p), nil }
+func (discardFile) WriteAt(p []byte, _ int64) (int, error) { return len(p), nil }
+func (discardFile) Sync() error                            { return nil }
+func (discardFile) Size() (int64, error)                   { return DefaultSegmentSize, nil }
+func (discardFile) Close() error                           { return nil }
+
+// BenchmarkWALCPU is BenchmarkWALAppend's hotpath side on a file system that discards
+// everything: what remains is the log's own cost per batch (checksum, copy, lock, the pass).
+func BenchmarkWALCPU(b *testing.B) {
+	for _, batch := range []int{1, 64, 512} {
+		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
+			l, err := Open(Config{Dir: "/wal", FS: discardFS{NewMemFS()}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			l.waitSpare()
+			p := benchBatch(batch)
+			b.SetBytes(int64(len(p)))
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				if _, err := l.AppendBatch(1, benchEvent, p); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			if err := l.Close(); err != nil {
+				b.Fatal(err)
+			}
+		})
+	}
+}
+
+// BenchmarkWALZeroFillInterference measures one 64 KiB pwrite + fdatasync into a zero-filled file
+// while another goroutine zero-fills 64 MiB files back to back (each synced, then removed), and
+// without it: the cost that segment reuse avoids. ns/op is per fdatasync.
+func BenchmarkWALZeroFillInterference(b *testing.B) {
+	for _, busy := range []bool{false, true} {
+		name := "quiet"
+		if busy {
+			name = "zero-filling"
+		}
+		b.Run(name, func(b *testing.B) {
+			dir := b.TempDir()
+			f, err := os.Create(filepath.Join(dir, "data"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer f.Close()
+			const size = 16 << 20
+			if _, err := f.WriteAt(make([]byte, size), 0); err != nil {
+				b.Fatal(err)
+			}
+			if err := f.Sync(); err != nil {
+				b.Fatal(err)
+			}
+			stop := make(chan struct{})
+			done := make(chan error, 1)
+			go func() {
+				if !busy {
+					done <- nil
+					return
+				}
+				zeros := make([]byte, zeroChunk)
+				for i := 0; ; i++ {
+					select {
+					case <-stop:
+						done <- nil
+						return
+					default:
+					}
+					zf, err := createSegment(OSFS{}, dir, uint64(i+1), DefaultSegmentSize, zeros, stop)
+					if errors.Is(err, errStopped) {
+						done <- nil
+						return
+					}
+					if err != nil {
+						done <- err
+						return
+					}
+					zf.Close()
+					os.Remove(filepath.Join(dir, segmentName(uint64(i+1))))
+				}
+			}()
+			p := benchBatch(512)
+			fd := int(f.Fd())
+			b.ResetTimer()
+			var off int64
+			for range b.N {
+				if off+int64(len(p)) > size {
+					off = 0
+				}
+				if _, err := unix.Pwrite(fd, p, off); err != nil {
+					b.Fatal(err)
+				}
+				if err := unix.Fdatasync(fd); err != nil {
+					b.Fatal(err)
+				}
+				off += int64(len(p))
+			}
+			b.StopTimer()
+			close(stop)
+			if err := <-done; err != nil {
+				b.Fatal(err)
+			}
 		})
 	}
 }

@@ -10,9 +10,11 @@ import (
 	"time"
 )
 
-// Log is a write-ahead log: appends from any goroutine, group-committed by one flusher
-// goroutine, replayed by Readers, trimmed by consumers' checkpoints. All methods are safe for
-// concurrent use.
+// Log is a write-ahead log: appends from any goroutine, group-committed by flush passes (run
+// by the flusher goroutine, or by a blocking Append that finds none running), replayed by
+// Readers, trimmed by consumers' checkpoints. All methods are safe for concurrent use. Its
+// fields are touched on the append path at most once per append, under mu; there is no
+// per-event shared word to pad.
 type Log struct {
 	cfg      Config
 	fs       FS
@@ -20,8 +22,8 @@ type Log struct {
 	maxBody  int    // largest frame body
 	recovery Report // what Open found
 
-	// durable is the highest sequence known durable. Written by the flusher (under mu) and by
-	// Open; read without a lock by WaitDurable's fast path, Durable and Readers.
+	// durable is the highest sequence known durable. Written by the pass runner (under mu) and
+	// by Open; read without a lock by WaitDurable's fast path, Durable and Readers.
 	durable atomic.Uint64
 
 	kick chan struct{} // cap 1: "the flusher has work"; appenders send without blocking
@@ -31,7 +33,7 @@ type Log struct {
 
 	mu sync.Mutex
 	// Appender state, guarded by mu.
-	cur, free *buffer           // cur is being filled; free is nil while the flusher writes it
+	cur, free *buffer           // cur is being filled; free is nil while a pass writes it
 	nextSeq   uint64            // sequence of the next record
 	segNum    uint64            // segment the next frame goes to
 	segOff    int64             // offset in it
@@ -40,7 +42,7 @@ type Log struct {
 	ckpts     map[string]uint64 // consumer checkpoints
 	syncReq   uint64            // a caller waits for this sequence regardless of the policy
 	closing   bool              // Close was called: appends fail with ErrClosed
-	err       error             // the poison: set once by the flusher, never cleared
+	err       error             // the poison: set by a pass runner, never cleared
 	space     sync.Cond         // a buffer was freed, or the log failed
 	synced    sync.Cond         // durable advanced, or the log failed or finished
 
@@ -64,7 +66,7 @@ type segInfo struct {
 	first, last uint64 // record sequences; 0, 0 while it holds none
 }
 
-// buffer is a run of encoded frames waiting for the flusher.
+// buffer is a run of encoded frames waiting for a flush pass.
 type buffer struct {
 	b    []byte // frames back to back; cap is Config.BufferSize
 	seg  uint64 // segment that b[0] goes to
