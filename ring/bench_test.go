@@ -316,4 +316,6 @@ func BenchmarkMulticast(b *testing.B) {
 	})
 }
 
-var benchWait = []ring.Option{ring.WithWait(ring.SpinYield())}
+// benchWait is the rings' default wait strategy (Parking): what an engine uses, and the right
+// choice when goroutines outnumber cores, as they do here.
+var benchWait []ring.Option

@@ -1,6 +1,7 @@
 package ring
 
 import (
+	"github.com/hotpath-go/hotpath/internal/membarrier"
 	"sync/atomic"
 )
 
@@ -27,7 +28,7 @@ type MPMC[T any] struct {
 	size    uint64
 	pwait   Wait
 	cwait   Wait
-	parking bool
+	parking bool // consumers park and membarrier is unavailable: publishes use a full barrier
 	_       pad
 	tail    atomic.Uint64 // next position to claim for writing; closedBit once closed
 	_       pad
@@ -47,7 +48,7 @@ func NewMPMC[T any](size int, opts ...Option) (*MPMC[T], error) {
 	r := &MPMC[T]{
 		slots: newSlots[T](size), mask: n - 1, size: n,
 		pwait: c.producerWait, cwait: c.consumerWait,
-		parking: c.consumerWait.Park,
+		parking: c.consumerWait.Park && !membarrier.Available(),
 	}
 	for i := range r.slots {
 		r.slots[i].seq = uint64(i)
@@ -125,16 +126,19 @@ func (r *MPMC[T]) PushN(vs []T) error {
 			}
 			continue
 		}
-		for i := range k {
+		for i := range k - 1 {
 			p := t + uint64(i)
 			s := &r.slots[p&r.mask]
 			s.val = vs[i]
 			storeRelease(&s.seq, p+1)
 		}
-		if r.parking {
-			atomic.StoreUint64(&r.slots[(t+uint64(k)-1)&r.mask].seq, t+uint64(k))
-			r.cw.wake()
-		}
+		// The last slot is published through publish, which in a parking ring is a full barrier
+		// followed by the wake-up check. (Re-storing an earlier slot's sequence instead would be
+		// wrong: a consumer may already have taken it and marked it free.)
+		last := t + uint64(k) - 1
+		s := &r.slots[last&r.mask]
+		s.val = vs[k-1]
+		r.publish(&s.seq, last+1)
 		vs = vs[k:]
 	}
 	return nil
@@ -143,10 +147,10 @@ func (r *MPMC[T]) PushN(vs []T) error {
 func (r *MPMC[T]) publish(seq *uint64, v uint64) {
 	if r.parking {
 		atomic.StoreUint64(seq, v)
-		r.cw.wake()
-		return
+	} else {
+		storeRelease(seq, v)
 	}
-	storeRelease(seq, v)
+	r.cw.wake()
 }
 
 // free hands a slot back to producers. Parked producers nap and re-check (see Wait), so this is a

@@ -1,8 +1,10 @@
 package ring
 
 import (
+	"github.com/hotpath-go/hotpath/internal/membarrier"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // Multicast is a single-producer, multi-consumer ring in which every consumer sees every event,
@@ -22,7 +24,7 @@ type Multicast[T any] struct {
 	size    uint64
 	pwait   Wait
 	cwait   Wait
-	parking bool // consumers park: publishes (and releases of consumers others depend on) use a full barrier and wake
+	parking bool // consumers park and membarrier is unavailable: publishes use a full barrier
 	_       pad
 
 	// Producer's line: written only by the producer.
@@ -79,7 +81,7 @@ func NewMulticast[T any](size int, opts ...Option) (*Multicast[T], error) {
 	r := &Multicast[T]{
 		slots: newSlots[T](size), mask: n - 1, size: n,
 		pwait: c.producerWait, cwait: c.consumerWait,
-		parking: c.consumerWait.Park,
+		parking: c.consumerWait.Park && !membarrier.Available(),
 	}
 	r.pw.init()
 	r.cw.init()
@@ -121,7 +123,14 @@ func (r *Multicast[T]) TryPush(v T) bool {
 // Push publishes v, waiting with the producer's strategy while the ring is full. It returns
 // ErrClosed if the ring is closed.
 func (r *Multicast[T]) Push(v T) error {
-	for !r.TryPush(v) {
+	if r.TryPush(v) {
+		return nil
+	}
+	return r.pushSlow(&v)
+}
+
+func (r *Multicast[T]) pushSlow(v *T) error {
+	for !r.TryPush(*v) {
 		if err := r.waitRoom(1); err != nil {
 			return err
 		}
@@ -179,14 +188,11 @@ func (r *Multicast[T]) Slot(pos uint64) *T { return &r.slots[pos&r.mask].val }
 // Commit publishes the n slots reserved at lower, in order.
 func (r *Multicast[T]) Commit(lower uint64, n int) {
 	end := lower + uint64(n)
-	for p := lower; p < end; p++ {
-		storeRelease(&r.slots[p&r.mask].seq, p+1)
+	if n > 1 {
+		storeSeqs(&r.slots[0].seq, uint64(unsafe.Sizeof(r.slots[0])), r.mask, lower, end-1)
 	}
+	r.publish(&r.slots[(end-1)&r.mask].seq, end) // a parking ring's barrier and wake-up come last
 	r.tail = end
-	if r.parking {
-		atomic.StoreUint64(&r.slots[(end-1)&r.mask].seq, end) // full barrier before reading waiters
-		r.cw.wake()
-	}
 }
 
 // Close closes the ring: producers get ErrClosed, consumers drain what was published and then get
@@ -204,10 +210,10 @@ func (r *Multicast[T]) Closed() bool { return r.closed.Load() }
 func (r *Multicast[T]) publish(seq *uint64, v uint64) {
 	if r.parking {
 		atomic.StoreUint64(seq, v)
-		r.cw.wake()
-		return
+	} else {
+		storeRelease(seq, v)
 	}
-	storeRelease(seq, v)
+	r.cw.wake()
 }
 
 // room reports whether positions below end are free, refreshing limit from the consumers.
@@ -283,12 +289,16 @@ func (c *Consumer[T]) Release(upper uint64) {
 }
 
 func (c *Consumer[T]) publishRelease(upper uint64) {
-	if c.r.parking && c.leader.Load() {
-		atomic.StoreUint64(&c.released, upper)
-		c.r.cw.wake()
+	if !c.leader.Load() {
+		storeRelease(&c.released, upper)
 		return
 	}
-	storeRelease(&c.released, upper)
+	if c.r.parking {
+		atomic.StoreUint64(&c.released, upper)
+	} else {
+		storeRelease(&c.released, upper)
+	}
+	c.r.cw.wake() // dependents may be parked waiting for this consumer
 }
 
 // releaseLazily advances next to upper and publishes it only every size/lazyRelease events
@@ -356,6 +366,16 @@ func (c *Consumer[T]) TryPop() (v T, ok bool) {
 
 // Pop waits for the next event and copies it out; ErrClosed once closed and drained.
 func (c *Consumer[T]) Pop() (v T, err error) {
+	n := c.next
+	if s := &c.r.slots[n&c.r.mask]; len(c.deps) == 0 && atomic.LoadUint64(&s.seq) == n+1 {
+		v = s.val // fast path: the next event is already there
+		c.releaseLazily(n + 1)
+		return v, nil
+	}
+	return c.popSlow()
+}
+
+func (c *Consumer[T]) popSlow() (v T, err error) {
 	l, u, err := c.Wait(1)
 	if err != nil {
 		return v, err

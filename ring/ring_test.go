@@ -176,7 +176,7 @@ func TestMulticastPipelineAndDiamond(t *testing.T) {
 		for {
 			_, err := cons.Drain(100, func(v *events.Raw, _ bool) {
 				require.Equal(t, next, v.ID, "consumer %d FIFO", i)
-				require.Equalf(t, need, v.Flags&need, "consumer %d sees its dependencies' marks", i)
+				require.Equalf(t, need, atomic.LoadUint32(&v.Flags)&need, "consumer %d sees its dependencies' marks", i)
 				if mark != 0 {
 					atomic.OrUint32(&v.Flags, mark)
 				}

@@ -11,3 +11,10 @@ package ring
 //
 //go:noescape
 func storeRelease(addr *uint64, v uint64)
+
+// storeSeqs publishes positions [lower, end) of a ring: for each position p it stores p+1 into
+// the sequence word at base + (p&mask)*stride, in order, with plain MOVs (release stores on
+// amd64). One call per batch instead of one per slot.
+//
+//go:noescape
+func storeSeqs(base *uint64, stride, mask, lower, end uint64)

@@ -1,0 +1,120 @@
+package bench
+
+import (
+	"github.com/hotpath-go/hotpath/events"
+	"github.com/hotpath-go/hotpath/ring"
+)
+
+// MPMC2P2C is the mpmc-2p2c scenario: two producers push events one at a time, two consumers
+// take them, each event going to exactly one consumer. Our MPMC ring's consumers take every
+// ready event (up to 64) with one claim (Drain), as the engine's workers do; channel and
+// Workiva consumers take one per call, which is all those APIs offer. Baseline: chan. The go
+// test form is ring's BenchmarkMPMC/2P2C.
+func MPMC2P2C() Scenario {
+	return Scenario{
+		Name:     "mpmc-2p2c",
+		Doc:      "two producers, two consumers, each event to one consumer",
+		Baseline: "chan",
+		Impls: []Impl{
+			{Name: "hotpath", New: func() (Target, error) { return &mpmcRing{}, nil }},
+			{Name: "chan", New: func() (Target, error) { return &mpmcChan{}, nil }},
+			{Name: "workiva", New: func() (Target, error) { return &mpmcWorkiva{}, nil }},
+		},
+	}
+}
+
+// mpmcShape is the shape of every mpmc-2p2c target: consumer c uses Sink slot c.
+func mpmcShape() Shape { return Shape{Producers: 2, Consumers: 2, Sinks: 2} }
+
+// mpmcRing is our MPMC ring: Push by value, Drain in batches.
+type mpmcRing struct {
+	r  *ring.MPMC[events.Raw]
+	sc [2]scratch
+	cs consumers
+}
+
+func (t *mpmcRing) Shape() Shape { return mpmcShape() }
+
+func (t *mpmcRing) Start(env Env) error {
+	r, err := ring.NewMPMC[events.Raw](RingCap, ringWait(env.Dedicated))
+	if err != nil {
+		return err
+	}
+	t.r = r
+	for c := range 2 {
+		t.cs.spawn(env, c, func() {
+			fn := func(v *events.Raw, _ bool) { env.Sink(c, v) }
+			for {
+				if _, err := r.Drain(BatchSize, fn); err != nil {
+					return
+				}
+			}
+		})
+	}
+	return nil
+}
+
+func (t *mpmcRing) Send(p, n int, fill Fill) error {
+	e := &t.sc[p].e
+	for i := range n {
+		fill(i, e)
+		if err := t.r.Push(*e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *mpmcRing) Stop() error {
+	t.r.Close()
+	t.cs.wait()
+	return nil
+}
+
+// mpmcChan is one buffered channel shared by both producers and both consumers.
+type mpmcChan struct {
+	ch chan events.Raw
+	sc [2]scratch
+	cs consumers
+}
+
+func (t *mpmcChan) Shape() Shape { return mpmcShape() }
+
+func (t *mpmcChan) Start(env Env) error {
+	ch := make(chan events.Raw, RingCap)
+	t.ch = ch
+	for c := range 2 {
+		t.cs.spawn(env, c, func() { drainChan(ch, env.Sink, c) })
+	}
+	return nil
+}
+
+func (t *mpmcChan) Send(p, n int, fill Fill) error {
+	e := &t.sc[p].e
+	for i := range n {
+		fill(i, e)
+		t.ch <- *e
+	}
+	return nil
+}
+
+func (t *mpmcChan) Stop() error {
+	close(t.ch)
+	t.cs.wait()
+	return nil
+}
+
+// mpmcWorkiva is Workiva's RingBuffer with two producers and two consumers.
+type mpmcWorkiva struct{ q *workivaQueue }
+
+func (t *mpmcWorkiva) Shape() Shape { return mpmcShape() }
+
+func (t *mpmcWorkiva) Start(env Env) error {
+	t.q = newWorkivaQueue(2)
+	t.q.consume(env, 0, 0)
+	t.q.consume(env, 1, 1)
+	return nil
+}
+
+func (t *mpmcWorkiva) Send(p, n int, fill Fill) error { return t.q.send(p, n, fill) }
+func (t *mpmcWorkiva) Stop() error                    { return t.q.close(2) }

@@ -1,0 +1,305 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hotpath-go/hotpath/affinity"
+	"github.com/hotpath-go/hotpath/engine/metrics"
+)
+
+// Scenarios returns the suite's scenarios, in the order Run measures them: the ring hand-offs
+// spsc, spsc-batch64, mpmc-2p2c and multicast-1p2c.
+//
+// Each scenario lives in its own file (scenario_<name>.go) as a constructor returning a
+// Scenario; adding one is adding its file and one entry here. Three scenarios of the suite
+// join as the parts they measure land, each with its impls and baseline:
+//   - wal-append (scenario_wal.go, needs tiers/wal): impls hotpath (the log's AppendBatch with
+//     group commit) and raw (pwrite + fdatasync of the same bytes), baseline raw; Shape
+//     {Producers: 1, Sinks: 1, Batch: 64}, the producer's Send appends and, once the append
+//     is durable, hands the events to Sink slot 0 itself (no consumer goroutine).
+//   - route-e2e (scenario_route.go, needs engine/): one route from a publishing producer to a
+//     handler on a worker; Send publishes, the handler calls Sink(worker, e); baseline chan.
+//   - trading-flow (scenario_trading.go, needs engine/ and its config): the plan's
+//     MarketData -> strategy -> risk -> execution routes from docs/examples/trading.yaml;
+//     each Order carries its MarketData's TS so the execution handler's Sink call measures
+//     the whole flow.
+func Scenarios() []Scenario {
+	return []Scenario{SPSC(), SPSCBatch64(), MPMC2P2C(), Multicast1P2C()}
+}
+
+// Select returns the scenarios of all named in names, in the order of all; all of them for no
+// names. An unknown name is an error wrapping ErrUnknownScenario that lists the known ones.
+func Select(all []Scenario, names []string) ([]Scenario, error) {
+	if len(names) == 0 {
+		return all, nil
+	}
+	want := make(map[string]bool, len(names))
+	for _, n := range names {
+		want[n] = true
+	}
+	var out []Scenario
+	for _, s := range all {
+		if want[s.Name] {
+			out = append(out, s)
+			delete(want, s.Name)
+		}
+	}
+	if len(want) > 0 {
+		var unknown, known []string
+		for _, n := range names {
+			if want[n] {
+				unknown = append(unknown, n)
+			}
+		}
+		for _, s := range all {
+			known = append(known, s.Name)
+		}
+		return nil, fmt.Errorf("%w: %s (this build has: %s)", ErrUnknownScenario, strings.Join(unknown, ", "), strings.Join(known, ", "))
+	}
+	return out, nil
+}
+
+// Run measures the core-to-core limit, then every implementation of the scenarios cfg selects
+// from scenarios (see Select), in order, and returns the report. It takes about
+// cfg.Duration per implementation. It checks ctx between phases and returns ctx's error, with
+// what it measured so far, when ctx ends.
+//
+// Run sets GOMAXPROCS explicitly to its current value for the rest of the process (see
+// affinity.SetGOMAXPROCS: pinned threads must not lower it). Call it from a goroutine that is
+// not pinned; do not run two at once.
+func Run(ctx context.Context, cfg Config, scenarios []Scenario) (*Report, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	scenarios, err := Select(scenarios, cfg.Scenarios)
+	if err != nil {
+		return nil, err
+	}
+	affinity.SetGOMAXPROCS(runtime.GOMAXPROCS(0))
+
+	rep := &Report{Schema: SchemaVersion, Scenarios: []Result{},
+		Run: RunInfo{DurationNs: int64(cfg.Duration), RatePerSec: cfg.Rate, Reps: cfg.Reps}}
+	clk := cfg.Clock
+	if clk == nil {
+		mc := metrics.NewClock(metrics.ClockAuto)
+		clk = mc
+		rep.Machine.Clock, rep.Machine.ClockNote = mc.Source().String(), mc.Reason()
+	} else {
+		rep.Machine.Clock = "injected"
+	}
+	allowed := machine(&rep.Machine)
+	if busy(rep) {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("the machine was busy: load average %.2f on %d CPUs at the start; tails and pinned figures suffer", rep.Machine.LoadAvg, rep.Machine.CPUs))
+	}
+
+	total := 2 // the limits and the harness floor
+	for _, s := range scenarios {
+		for _, im := range s.Impls {
+			total += 2
+			if im.NoLatency {
+				total--
+			}
+		}
+	}
+	pr := progress{f: cfg.Progress, total: total}
+
+	pr.next("", "", "limits")
+	lim, err := affinity.MeasureLimits(cfg.Limits)
+	if err != nil {
+		return nil, fmt.Errorf("bench: core-to-core limit: %w", err)
+	}
+	rep.Limits = Limits{C2CCASNs: lim.CASNs, C2CCASP99Ns: lim.CASP99Ns, C2CTwoLineNs: lim.TwoLineNs,
+		C2CTwoLineP99Ns: lim.TwoLineP99Ns, CPUs: [2]int{lim.A, lim.B}, Pinned: lim.Pinned, Note: lim.Note}
+	var cpus []int
+	if !cfg.NoPin && lim.Pinned {
+		cpus = pinOrder(allowed, lim.A, lim.B)
+	}
+
+	pr.next("", "", "harness floor")
+	if err := harnessFloor(clk, cfg, cpus, &rep.Limits); err != nil {
+		return nil, fmt.Errorf("bench: harness floor: %w", err)
+	}
+
+	closed := closedLoop{clk: clk, perRep: cfg.closedShare() / time.Duration(cfg.Reps), reps: cfg.Reps}
+	open := openLoop{clk: clk, rate: cfg.Rate, length: cfg.openShare(), warmup: cfg.warmup(), segments: cfg.Reps, cpus: cpus}
+	for _, s := range scenarios {
+		for _, im := range s.Impls {
+			res, err := measure(ctx, &pr, s, im, closed, open)
+			if err != nil {
+				if ctxErr := ctx.Err(); ctxErr != nil {
+					return rep, ctxErr
+				}
+				return rep, fmt.Errorf("bench: %s/%s: %w", s.Name, im.Name, err)
+			}
+			rep.Scenarios = append(rep.Scenarios, res)
+		}
+	}
+	rep.ratios()
+	pr.end()
+	return rep, nil
+}
+
+// harnessFloor measures the open loop's own latency, with no hand-off, for at most 200 ms at
+// cfg's rate, pinned to the first of cpus when there is one, into l.
+func harnessFloor(clk Clock, cfg Config, cpus []int, l *Limits) error {
+	length := min(cfg.openShare(), 200*time.Millisecond)
+	o := openLoop{clk: clk, rate: cfg.Rate, length: length, warmup: length / 10, segments: 1, cpus: cpus}
+	out, err := o.run(&echoTarget{})
+	if err != nil {
+		return err
+	}
+	l.HarnessP50Ns, l.HarnessP99Ns = out.latency.P50, out.latency.P99
+	return nil
+}
+
+// echoTarget delivers each event to the Sink on the producer's goroutine, during Send: the
+// open loop with nothing under test.
+type echoTarget struct {
+	sink Sink
+	sc   scratch
+}
+
+func (t *echoTarget) Shape() Shape        { return Shape{Producers: 1, Sinks: 1} }
+func (t *echoTarget) Start(env Env) error { t.sink = env.Sink; return nil }
+func (t *echoTarget) Stop() error         { return nil }
+
+func (t *echoTarget) Send(_, n int, fill Fill) error {
+	for i := range n {
+		fill(i, &t.sc.e)
+		t.sink(0, &t.sc.e)
+	}
+	return nil
+}
+
+// measure runs both phases of one implementation.
+func measure(ctx context.Context, pr *progress, s Scenario, im Impl, closed closedLoop, open openLoop) (Result, error) {
+	res := Result{Name: s.Name, Impl: im.Name, Baseline: s.Baseline}
+	if err := ctx.Err(); err != nil {
+		return res, err
+	}
+	pr.next(s.Name, im.Name, "closed loop")
+	c, err := closed.run(im)
+	if err != nil {
+		return res, fmt.Errorf("closed loop: %w", err)
+	}
+	res.Ops, res.NsPerOp, res.Spread.NsPerOp, res.Allocs = c.ops, c.nsPerOp, c.spread, c.allocs
+	if c.nsPerOp > 0 {
+		res.OpsPerSec = 1e9 / c.nsPerOp
+	}
+	events := c.ops
+	if !im.NoLatency {
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+		pr.next(s.Name, im.Name, "open loop")
+		t, err := im.New()
+		if err != nil {
+			return res, fmt.Errorf("open loop: new: %w", err)
+		}
+		o, err := open.run(t)
+		if err != nil {
+			return res, fmt.Errorf("open loop: %w", err)
+		}
+		res.hist = o.hist
+		lat := o.latency
+		res.Latency, res.Load = &lat, &o.load
+		res.Spread.P50, res.Spread.P99 = o.spread.P50, o.spread.P99
+		res.Allocs += o.allocs
+		res.Notes = append(res.Notes, o.notes...)
+		events += o.sent
+	}
+	if events > 0 {
+		res.AllocsPerOp = int64(res.Allocs / uint64(events))
+	}
+	return res, nil
+}
+
+// ratios fills every result's ratios to its scenario's baseline and to the c2c limit.
+func (r *Report) ratios() {
+	for i := range r.Scenarios {
+		res := &r.Scenarios[i]
+		if b := r.Find(res.Name, res.Baseline); b != nil && b.NsPerOp > 0 {
+			res.RatioToBaseline = round3(res.NsPerOp / b.NsPerOp)
+		}
+		if res.Latency != nil && r.Limits.C2CTwoLineNs > 0 {
+			res.RatioToC2C = round3(float64(res.Latency.P50) / r.Limits.C2CTwoLineNs)
+		}
+	}
+}
+
+func round3(v float64) float64 { return float64(int64(v*1000+0.5)) / 1000 }
+
+// machine fills m with what the process runs on and returns the allowed CPUs.
+func machine(m *Machine) []int {
+	id := affinity.ReadCPUID()
+	m.CPUs, m.GOMAXPROCS, m.GoVersion = runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version()
+	m.CPUBrand, m.Hypervisor = strings.TrimSpace(id.Brand), id.Hypervisor
+	m.OS, m.Arch = runtime.GOOS, runtime.GOARCH
+	set, err := affinity.ThreadAllowed()
+	if err != nil && !errors.Is(err, affinity.ErrUnsupported) || set.IsEmpty() {
+		set = affinity.CPURange(0, runtime.NumCPU()-1)
+	}
+	m.AllowedCPUs = set.CPUs()
+	m.LoadAvg = loadAvg()
+	return m.AllowedCPUs
+}
+
+// loadAvg returns the one-minute load average from /proc/loadavg, or 0.
+func loadAvg() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return 0
+	}
+	v, err := strconv.ParseFloat(f[0], 64)
+	if err != nil {
+		return 0
+	}
+	return v
+}
+
+// pinOrder lists the CPUs the open loop pins to: a and b (the pair the limit was measured
+// between) first, then the other allowed CPUs in order.
+func pinOrder(allowed []int, a, b int) []int {
+	out := []int{a, b}
+	for _, c := range allowed {
+		if c != a && c != b {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// progress reports Run's phases to Config.Progress.
+type progress struct {
+	f           func(Progress)
+	done, total int
+	started     bool
+}
+
+func (p *progress) next(scenario, impl, phase string) {
+	if p.started {
+		p.done++
+	}
+	p.started = true
+	if p.f != nil {
+		p.f(Progress{Done: p.done, Total: p.total, Scenario: scenario, Impl: impl, Phase: phase})
+	}
+}
+
+func (p *progress) end() {
+	if p.f != nil {
+		p.f(Progress{Done: p.total, Total: p.total})
+	}
+}

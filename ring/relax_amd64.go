@@ -1,6 +1,0 @@
-package ring
-
-// cpuRelax executes one PAUSE instruction.
-//
-//go:noescape
-func cpuRelax()
