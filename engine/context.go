@@ -21,6 +21,11 @@ type Context struct {
 // publisher's goroutine.
 func (c *Context) Worker() int { return c.worker }
 
+// Stopping reports whether Stop has begun. A tier that holds events (a batch, retries) hands
+// them on, or to durable storage, rather than wait for more: Stop ends once no worker finds
+// anything to do.
+func (c *Context) Stopping() bool { return c.eng.state.Load() >= stateStopping }
+
 // push takes the next scratch event; false when MaxDepth are in use.
 func (c *Context) push() (*events.Raw, bool) {
 	if c.depth >= MaxDepth {
