@@ -214,3 +214,45 @@ func TestTierTickPanic(t *testing.T) {
 	c, _ := e.Counts("h")
 	assert.Equal(t, uint64(1), c.Panics)
 }
+
+// TestContextRestore: a tier that recovers a panic from inside a Transform releases the scratch
+// event the Transform took, so that later events do not run out of nesting depth.
+func TestContextRestore(t *testing.T) {
+	e := newTestEngine(t, testConfig(1))
+	var got collector[events.Signal]
+	boom := HandlerFunc[events.Signal](func(s *events.Signal) {
+		if s.ID%2 == 0 {
+			panic("boom")
+		}
+		got.Receive(s)
+	})
+	toSignal := func(o *events.Order) (events.Signal, bool) { return events.Signal{Header: o.Header}, true }
+	recovering := tierFunc(func(c *Context, ev *events.Raw, next Step) error {
+		mark := c.Mark()
+		defer func() {
+			if recover() != nil {
+				c.Restore(mark)
+			}
+		}()
+		return next(c, ev)
+	})
+	require.NoError(t, e.Register(Route{Name: "r", Source: "s", Tier: recovering, Target: To(Transform(toSignal, boom))}))
+	require.NoError(t, e.Start())
+	p, err := e.NewProducer("s")
+	require.NoError(t, err)
+	for id := uint64(1); id <= 4*MaxDepth; id++ {
+		require.NoError(t, Publish(p, &events.Order{Header: events.Header{ID: id}}))
+	}
+	require.NoError(t, p.Close())
+	stop(t, e)
+	assert.Len(t, got.events(), 2*MaxDepth, "every odd event, however many panics came before")
+}
+
+// tierFunc is a tier whose Step is f around the chain.
+type tierFunc func(c *Context, ev *events.Raw, next Step) error
+
+func (tierFunc) Name() string { return "func" }
+func (tierFunc) Inline() bool { return false }
+func (f tierFunc) Bind(_ RouteInfo, next Step) (Binding, error) {
+	return Binding{Step: func(c *Context, ev *events.Raw) error { return f(c, ev, next) }}, nil
+}
