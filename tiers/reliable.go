@@ -17,6 +17,7 @@ const (
 	DefaultSegmentSize     = 4 << 20
 	DefaultReplayBatch     = 256
 	DefaultCheckpointEvery = 4096
+	DefaultSpillWindow     = 1024
 )
 
 // ReliableConfig configures the reliable tier. Zero fields mean the defaults; Dir is required.
@@ -44,6 +45,12 @@ type ReliableConfig struct {
 	// the worker's delivery waits for it. Without it (the default), events travel in the lane
 	// and reach the log only when the route cannot keep up (see the package comment).
 	WriteAhead bool
+	// SpillWindow is, without WriteAhead, how far a publisher that spills may run ahead of the
+	// disk: its append waits until every record but the last SpillWindow is durable (default
+	// 1024). So a publisher spills at the log's group-commit rate rather than one fsync per
+	// event, and a crash loses at most the lane's events and SpillWindow spilled ones. A
+	// negative value waits for every record, as WriteAhead does.
+	SpillWindow int
 	// Sync is the logs' sync policy: wal.SyncEveryBatch (default) or wal.SyncInterval. A
 	// reliable route replays only durable records, so wal.SyncNone is refused.
 	Sync wal.SyncPolicy
@@ -83,6 +90,12 @@ func (c ReliableConfig) withDefaults() ReliableConfig {
 	}
 	if c.CheckpointEvery == 0 {
 		c.CheckpointEvery = DefaultCheckpointEvery
+	}
+	if c.SpillWindow == 0 {
+		c.SpillWindow = DefaultSpillWindow
+	}
+	if c.WriteAhead || c.SpillWindow < 0 {
+		c.SpillWindow = 0
 	}
 	return c
 }

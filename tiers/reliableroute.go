@@ -42,6 +42,7 @@ type reliableRoute struct {
 	spill, dead *wal.Log
 	ckpt        *checkpointer
 	replayMu    sync.Mutex // serialises Replay
+	recs        sync.Pool  // *[eventRecordSize]byte for publishers' appends (a slice given to the log escapes)
 
 	// state is the spilling flag (bit 0), the publishers appending now (bits 1..31) and a count
 	// of finished appends (bits 32..63, wrapping): written by publishers and the worker.
@@ -241,7 +242,8 @@ func (b *reliableBinding) onFull(c *engine.Context, ev *events.Raw) bool {
 }
 
 // append appends the event to the log on the publisher's goroutine and, unless the publisher is
-// a worker (which must not block), waits for it to be durable. It announces itself in state
+// a worker (which must not block), waits for it to be durable (in spill mode, for all but the
+// last SpillWindow records to be). It announces itself in state
 // (setting the flag if start, or giving up if the flag is clear); false means the lane takes
 // the event after all (the flag was cleared, or the log failed).
 //
@@ -257,15 +259,19 @@ func (b *reliableBinding) append(c *engine.Context, ev *events.Raw, start bool) 
 			break
 		}
 	}
-	var rec [eventRecordSize]byte
-	putEventRecord(&rec, ev, 0)
+	rec, _ := s.recs.Get().(*[eventRecordSize]byte)
+	if rec == nil {
+		rec = new([eventRecordSize]byte)
+	}
+	putEventRecord(rec, ev, 0)
 	seq, err := s.spill.AppendAsync(recEvent, rec[:])
+	s.recs.Put(rec)
 	if err == nil {
 		atomicMax(&s.pubTail, seq)
 	}
 	s.state.Add(appendedOne - appending)
-	if err == nil && c.Worker() < 0 {
-		err = s.spill.WaitDurable(seq)
+	if w := uint64(s.cfg.SpillWindow); err == nil && c.Worker() < 0 && seq > w {
+		err = s.spill.WaitDurable(seq - w)
 	}
 	if err != nil {
 		s.cfg.report(fmt.Errorf("tiers: route %q: spill log: %w", s.name, err))
