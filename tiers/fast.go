@@ -155,6 +155,7 @@ const (
 type fastRoute struct {
 	cfg     *FastConfig
 	buf     []events.Raw // the batch; cap BatchSize, never grown
+	pos     int          // the event being handed on, during a flush
 	first   int64        // when the batch's first event came, on the engine's clock
 	events  atomic.Uint64
 	flushes [numFlushReasons]atomic.Uint64
@@ -212,10 +213,8 @@ func (b fastBinding) tick(c *engine.Context, now int64) (int, int64) {
 func (b fastBinding) flush(c *engine.Context, why int) int {
 	s := b.s
 	n := len(s.buf)
-	for i := range s.buf {
-		if p, err := deliver(b.next, c, &s.buf[i]); err != nil {
-			b.failed(c, &s.buf[i], err, p)
-		}
+	for s.pos = 0; s.pos < n; s.pos++ {
+		b.run(c)
 	}
 	s.buf = s.buf[:0]
 	if b.info.EndChain != nil {
@@ -224,6 +223,25 @@ func (b fastBinding) flush(c *engine.Context, why int) int {
 	s.events.Add(uint64(n))
 	s.flushes[why].Add(1)
 	return n
+}
+
+// run hands the batch on from s.pos until it ends or an event panics: one deferred recovery for
+// the lot rather than one per event. On a panic s.pos is the event that panicked.
+func (b fastBinding) run(c *engine.Context) {
+	s := b.s
+	mark := c.Mark()
+	defer func() {
+		if v := recover(); v != nil {
+			c.Restore(mark)
+			b.failed(c, &s.buf[s.pos], panicError{v}, v)
+		}
+	}()
+	for ; s.pos < len(s.buf); s.pos++ {
+		if err := b.next(c, &s.buf[s.pos]); err != nil {
+			b.failed(c, &s.buf[s.pos], err, nil)
+		}
+	}
+	s.pos-- // flush's loop steps past the last event
 }
 
 //go:noinline
