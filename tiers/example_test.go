@@ -64,6 +64,9 @@ func ExampleFast() {
 	for id := uint64(1); id <= 10; id++ {
 		_ = engine.Publish(p, order(id))
 	}
+	for c, _ := e.Counts("md"); c.Delivered < 10; c, _ = e.Counts("md") {
+		time.Sleep(time.Millisecond) // until the tier has taken all ten (polling, for the output's sake)
+	}
 	exampleStop(e, p)
 	st, _ := ft.Stats("md")
 	fmt.Printf("%d events: %d full batches, %d at stop\n", st.Events, st.Full, st.Stop)
