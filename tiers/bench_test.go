@@ -162,6 +162,26 @@ func BenchmarkReliable(b *testing.B) {
 		b.StopTimer()
 		reportRate(b, start)
 	})
+	b.Run("write-ahead", func(b *testing.B) {
+		// One publisher, each publish waiting for its record to be durable, delivered from the log.
+		rt, err := tiers.Reliable(tiers.ReliableConfig{Dir: b.TempDir(), WriteAhead: true})
+		require.NoError(b, err)
+		defer rt.Close()
+		var count atomic.Int64
+		h := engine.HandlerFunc[events.Order](func(*events.Order) { count.Add(1) })
+		e := benchEngine(b, engine.Route{Name: "r", Source: "s", Tier: rt, Target: engine.To(h)})
+		defer stop(b, e)
+		p, err := e.NewProducer("s")
+		require.NoError(b, err)
+		defer p.Close()
+		b.ReportAllocs()
+		b.ResetTimer()
+		start := time.Now()
+		publishAll(b, p, b.N)
+		waitCount(b, &count, b.N)
+		b.StopTimer()
+		reportRate(b, start)
+	})
 	b.Run("replay", func(b *testing.B) {
 		dir := b.TempDir()
 		require.NoError(b, tiers.FillSpillLog(dir, "r", events.KindOrder, b.N))

@@ -65,6 +65,7 @@ func TestFastLoneEventLingers(t *testing.T) {
 	batches, at := sink.get()
 	took := at[0].Sub(start)
 	assert.Equal(t, [][]uint64{{1}}, batches)
+	t.Logf("a lone event with MaxWait %v was handed on after %v", wait, took)
 	assert.GreaterOrEqual(t, took, wait, "handed on before MaxWait")
 	assert.Less(t, took, wait+2*time.Second, "held far past MaxWait")
 	st, ok := ft.Stats("f")

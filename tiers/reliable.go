@@ -60,9 +60,9 @@ type ReliableConfig struct {
 	// one pass (default 256), so that a long backlog does not starve the worker's other lanes.
 	ReplayBatch int
 	// CheckpointEvery is how many replayed records may pass before the route checkpoints its
-	// spill log (default 4096); it also checkpoints whenever it has caught up. A checkpoint
-	// costs two fsyncs on a goroutine of the route's own; a crash replays at most this many
-	// records that had already been delivered.
+	// spill log (default 4096); it also checkpoints when it has caught up, at most every 10 ms. A
+	// checkpoint costs two fsyncs on a goroutine of the route's own. A crash re-delivers the
+	// records delivered since the last checkpoint.
 	CheckpointEvery int
 	// Seed seeds the retry jitter; 0 means a hash of the route's name.
 	Seed uint64

@@ -419,18 +419,20 @@ func (s *reliableRoute) deadline() int64 {
 }
 
 // checkpoint asks the checkpointer to record the first sequence the worker has not finished,
-// less one: every CheckpointEvery records, and whenever it has caught up.
+// less one: every CheckpointEvery records, and when it has caught up; at most every
+// checkpointPause while caught up or held back (a checkpoint costs two fsyncs).
 func (s *reliableRoute) checkpoint(now int64) {
 	read := s.readNext - 1
-	if read <= s.ckptDone || (!s.caughtUp && read-s.ckptDone < uint64(s.cfg.CheckpointEvery)) {
+	if read <= s.ckptDone {
 		return
 	}
-	if s.retries.Len() > 0 || s.hasHeld || s.front.len() > 0 {
-		if now-s.ckptScan < int64(checkpointPause) {
+	if read-s.ckptDone < uint64(s.cfg.CheckpointEvery) || s.retries.Len() > 0 || s.hasHeld || s.front.len() > 0 {
+		// Caught up, or held back by what it has not finished: at most every checkpointPause.
+		if !s.caughtUp && read-s.ckptDone < uint64(s.cfg.CheckpointEvery) || now-s.ckptScan < int64(checkpointPause) {
 			return
 		}
-		s.ckptScan = now
 	}
+	s.ckptScan = now
 	pos := s.finished()
 	if pos > s.ckptDone {
 		s.ckptDone = pos
