@@ -79,7 +79,7 @@ func TestReliableCrash(t *testing.T) {
 					lost = append(lost, id)
 				}
 			}
-			t.Logf("acked %d, delivered %d then %d after the restart, %d dead letters, %d lost", len(acked), len(d1), len(d2), len(dead), len(lost))
+			t.Logf("%s: acked %d, delivered %d then %d after the restart, %d dead letters, %d lost", mode, len(acked), len(d1), len(d2), len(dead), len(lost))
 			if spill {
 				// The lane's events, the one being handled and the spill window are in memory only.
 				assert.LessOrEqualf(t, len(lost), crashLane+1+crashWindow, "lost more than the lane and the window hold: %v", lost)
