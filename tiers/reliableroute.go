@@ -321,9 +321,14 @@ func (b *reliableBinding) tick(c *engine.Context, now int64) (int, int64) {
 		b.attempt(c, &r.ev, r.seq, r.attempts)
 		n++
 	}
-	drained := s.state.Load()&spilling == 0 || s.laneOut == s.laneIn.Load()
-	for drained && n < budget && s.front.len() == 0 && s.retries.Len() < s.retries.Cap() && s.logErr == nil {
+	for n < budget && s.front.len() == 0 && s.retries.Len() < s.retries.Cap() && s.logErr == nil {
 		if !s.hasHeld && !s.readOne() {
+			break
+		}
+		// Older events may still be in the lane: a publisher counts an event into the lane
+		// before it appends anything later, so, having seen the record, the worker sees the
+		// count. It takes them (Step) before it delivers the record.
+		if s.state.Load()&spilling != 0 && s.laneOut != s.laneIn.Load() {
 			break
 		}
 		if !b.admitAt(now) {
