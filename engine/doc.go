@@ -27,7 +27,8 @@
 // # Containers and adapters
 //
 // A container is a Handler[T] (anything with Receive(*T)) or a HandlerFunc; a BatchHandler is
-// also told when a batch ends. Adapters compose them and are Handlers themselves: Pipeline,
+// also told when a batch ends; a Fallible handler returns an error that fails the delivery (a
+// reliable tier retries it). Adapters compose them and are Handlers themselves: Pipeline,
 // Broadcast, Filter, Transform (which changes the kind) and Emit (which publishes into the engine
 // again: how a container emits). The kind-independent forms (PipelineOf, BroadcastOf, FilterOf,
 // RawFunc, EmitOf) work on Targets, for loaders that build routes from text. At Compile every

@@ -137,8 +137,8 @@ func (c ReliableConfig) Validate() error {
 // dead-lettered, whatever its handler does, however long its lane stays full, and across
 // crashes (see the package comment for the exact guarantee and its costs). A ReliableTier may
 // serve any number of routes; each gets its own logs under Dir (opened, and recovered, when the
-// route is first bound) and keeps them across recompiles. Close it after the engine has
-// stopped.
+// route is first bound) and keeps them across recompiles. It serves one engine at a time (a
+// route's logs have one writer). Close it after the engine has stopped.
 type ReliableTier struct {
 	cfg    ReliableConfig
 	mu     sync.Mutex // guards routes and closed (Bind, Close and the inspection methods)
