@@ -21,6 +21,23 @@ type Context struct {
 // publisher's goroutine.
 func (c *Context) Worker() int { return c.worker }
 
+// Stopping reports whether Stop has begun. A tier that holds events (a batch, retries) hands
+// them on, or to durable storage, rather than wait for more: Stop ends once no worker finds
+// anything to do.
+func (c *Context) Stopping() bool { return c.eng.state.Load() >= stateStopping }
+
+// Mark returns how much of the Context's scratch space is in use, for Restore.
+func (c *Context) Mark() int { return c.depth }
+
+// Restore releases the scratch space taken since Mark returned mark. A tier that recovers a
+// panic out of the chain itself (to retry the event, say) calls it: a chain that panics inside a
+// Transform leaves its scratch event taken, which the engine's own recovery releases.
+func (c *Context) Restore(mark int) {
+	if mark >= 0 && mark <= c.depth {
+		c.depth = mark
+	}
+}
+
 // push takes the next scratch event; false when MaxDepth are in use.
 func (c *Context) push() (*events.Raw, bool) {
 	if c.depth >= MaxDepth {

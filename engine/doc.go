@@ -27,7 +27,8 @@
 // # Containers and adapters
 //
 // A container is a Handler[T] (anything with Receive(*T)) or a HandlerFunc; a BatchHandler is
-// also told when a batch ends. Adapters compose them and are Handlers themselves: Pipeline,
+// also told when a batch ends; a Fallible handler returns an error that fails the delivery (a
+// reliable tier retries it). Adapters compose them and are Handlers themselves: Pipeline,
 // Broadcast, Filter, Transform (which changes the kind) and Emit (which publishes into the engine
 // again: how a container emits). The kind-independent forms (PipelineOf, BroadcastOf, FilterOf,
 // RawFunc, EmitOf) work on Targets, for loaders that build routes from text. At Compile every
@@ -55,7 +56,9 @@
 // DropNewest, DropOldest (the producer evicts the oldest event of its lossy lane) or Fail (the
 // publish returns ErrFull). Every refused or evicted event is counted on its route
 // (metrics.EventDropped). Routes that share a lane slot take the strictest policy among them. A
-// Tier may take the event first (Binding.OnFull: spill it to a write-ahead log, say).
+// Tier may take the event first (Binding.OnFull: spill it to a write-ahead log, say), or take
+// every event before it reaches a lane (Binding.OnPublish: a write-ahead tier); the work such a
+// tier holds is done by its Binding.Tick, which the route's worker calls after every pass.
 //
 // Publishes from handlers (Emit) go out through the running worker's own lanes and never block:
 // a full lane's events wait, in order, in the worker's backlog for that lane (at most

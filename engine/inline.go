@@ -101,6 +101,9 @@ func (e *Engine) publishShared(c *Context, src events.Source, r *events.Raw) err
 
 // pushShared puts one event into group g's shared lane.
 func (e *Engine) pushShared(c *Context, g *group, h *events.Header, p *[events.PayloadSize]byte) error {
+	if g.onPub != nil && e.offerShared(c, g.onPub, h, p) {
+		return nil
+	}
 	it := item{ev: events.Raw{Header: *h, Payload: *p}, g: g}
 	w := e.workers[g.worker]
 	if g.lossy {
@@ -118,6 +121,18 @@ func (e *Engine) pushShared(c *Context, g *group, h *events.Header, p *[events.P
 	return nil
 }
 
+// offerShared is offerTier on the shared path, where an outer publish has no Context of its
+// own (c == nil).
+//
+//go:noinline
+func (e *Engine) offerShared(c *Context, f func(*Context, *events.Raw) bool, h *events.Header, p *[events.PayloadSize]byte) bool {
+	if c == nil {
+		c = e.ctxPool.Get().(*Context)
+		defer e.ctxPool.Put(c)
+	}
+	return offerTier(c, f, h, p)
+}
+
 // sharedFull is the slow path of pushShared: the shared lane is full. It pushes the item
 // (waiting, for Block) or says why not.
 //
@@ -131,7 +146,7 @@ func (e *Engine) sharedFull(c *Context, l *mpmcLane, g *group, it *item) (pushed
 			c = e.ctxPool.Get().(*Context)
 			defer e.ctxPool.Put(c)
 		}
-		if offerTier(c, g, &it.ev.Header, &it.ev.Payload) {
+		if offerTier(c, g.onFull, &it.ev.Header, &it.ev.Payload) {
 			return false, nil
 		}
 	}

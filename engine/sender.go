@@ -139,6 +139,9 @@ func (s *sender) route(t *table, src events.Source, r *events.Raw) error {
 
 // push puts one event into the lane of group g.
 func (s *sender) push(g *group, h *events.Header, p *[events.PayloadSize]byte) error {
+	if g.onPub != nil && offerTier(s.ctx, g.onPub, h, p) {
+		return nil
+	}
 	if g.lossy {
 		return s.pushLossy(g, h, p)
 	}
@@ -165,7 +168,7 @@ func (s *sender) push(g *group, h *events.Header, p *[events.PayloadSize]byte) e
 //go:noinline
 func (s *sender) full(l *spscLane, g *group, h *events.Header, p *[events.PayloadSize]byte) (pos uint64, ok bool, err error) {
 	e := s.eng
-	if g.onFull != nil && offerTier(s.ctx, g, h, p) {
+	if g.onFull != nil && offerTier(s.ctx, g.onFull, h, p) {
 		return 0, false, nil
 	}
 	switch g.policy {
@@ -203,15 +206,16 @@ func (s *sender) full(l *spscLane, g *group, h *events.Header, p *[events.Payloa
 	}
 }
 
-// offerTier gives a full lane's event to the route's tier (OnFull); true if it took it.
-func offerTier(c *Context, g *group, h *events.Header, p *[events.PayloadSize]byte) bool {
+// offerTier gives an event to the route's tier (its OnFull or OnPublish hook f); true if it
+// took it.
+func offerTier(c *Context, f func(*Context, *events.Raw) bool, h *events.Header, p *[events.PayloadSize]byte) bool {
 	ev, ok := c.push()
 	if !ok {
 		return false
 	}
 	defer c.pop()
 	ev.Header, ev.Payload = *h, *p
-	return g.onFull(c, ev)
+	return f(c, ev)
 }
 
 // hold appends the event to the worker's backlog for lane l, or drops it when the backlog is at

@@ -21,6 +21,7 @@ type table struct {
 	cells  []cell   // len = sources << shift
 	routes []*route // every route, in listing order
 	types  []typeKind
+	ticks  [][]*route // by worker: the routes whose tier has a Tick
 }
 
 // cell holds the routes of one (source, kind) pair: 64 bytes, so that indexing is a shift.
@@ -52,6 +53,7 @@ type group struct {
 	policy Overflow // the strictest policy of the routes (the lossy lane's is DropOldest)
 	routes []*route
 	onFull func(*Context, *events.Raw) bool
+	onPub  func(*Context, *events.Raw) bool // the route's Binding.OnPublish
 }
 
 // entry is one route of a group as its worker runs it: the compiled chain and the route's
@@ -84,7 +86,9 @@ type route struct {
 	step     Step // the tier's wrapper; nil: node.run
 	endBatch func(*Context) error
 	onFull   func(*Context, *events.Raw) bool
-	enders   []func() // EndBatch of the chain's BatchHandlers
+	onPub    func(*Context, *events.Raw) bool
+	tick     func(*Context, int64) (int, int64)
+	enders   []func() // EndBatch of the chain's BatchHandlers; nil when the tier owns them
 	m        *metrics.Route
 	ended    bool // has enders or endBatch
 }
@@ -142,7 +146,7 @@ func (e *Engine) Compile() error {
 
 func (e *Engine) compileLocked() error {
 	old := e.table.Load()
-	t := &table{}
+	t := &table{ticks: make([][]*route, len(e.workers))}
 	if old != nil {
 		t.gen = old.gen + 1
 	}
@@ -173,6 +177,9 @@ func (e *Engine) compileLocked() error {
 		if r.info.Worker < 0 {
 			c.inline = append(c.inline, r)
 			continue
+		}
+		if r.tick != nil {
+			t.ticks[r.info.Worker] = append(t.ticks[r.info.Worker], r)
 		}
 		c.groups = addToGroups(c.groups, r)
 	}
@@ -221,10 +228,10 @@ func sameLane(o, n *route) error {
 // addToGroups puts r into the group of its lane, or a new one.
 func addToGroups(gs []*group, r *route) []*group {
 	lossy := r.info.Overflow == DropOldest
-	own := r.onFull != nil
+	own := r.onFull != nil || r.onPub != nil
 	if !own {
 		for _, g := range gs {
-			if g.worker == r.info.Worker && g.lossy == lossy && g.onFull == nil {
+			if g.worker == r.info.Worker && g.lossy == lossy && g.onFull == nil && g.onPub == nil {
 				g.routes = append(g.routes, r)
 				g.entries = append(g.entries, r.entry())
 				if r.info.Overflow.strictness() > g.policy.strictness() {
@@ -236,7 +243,7 @@ func addToGroups(gs []*group, r *route) []*group {
 	}
 	g := &group{
 		worker: r.info.Worker, lossy: lossy, policy: r.info.Overflow, routes: []*route{r}, onFull: r.onFull,
-		entries: []entry{r.entry()},
+		onPub: r.onPub, entries: []entry{r.entry()},
 	}
 	return append(gs, g)
 }
@@ -272,21 +279,41 @@ func (e *Engine) buildRoute(reg registration) (*route, error) {
 		SourceID: reg.src, KindID: reg.kind,
 		Tier: reg.Tier.Name(), Worker: worker,
 		Overflow: reg.Overflow, Policy: reg.Overflow.String(),
-		Chain: reg.Target.String(), Metrics: m,
+		Chain: reg.Target.String(), Metrics: m, Clock: e.clock,
+	}
+	if enders := b.enders; len(enders) > 0 {
+		info.EndChain = func() {
+			for _, f := range enders {
+				f()
+			}
+		}
+	}
+	if worker >= 0 {
+		w := e.workers[worker]
+		info.Wake = func() {
+			if w.sleeping.Load() {
+				w.signal()
+			}
+		}
 	}
 	bind, err := reg.Tier.Bind(info, n.run)
 	if err != nil {
 		return nil, fmt.Errorf("tier %s: %w", reg.Tier.Name(), err)
 	}
 	r := &route{
-		info: info, node: n, step: bind.Step, endBatch: bind.EndBatch, onFull: bind.OnFull, enders: b.enders, m: m,
+		info: info, node: n, step: bind.Step, endBatch: bind.EndBatch, onFull: bind.OnFull, onPub: bind.OnPublish,
+		tick: bind.Tick, enders: b.enders, m: m,
+	}
+	if bind.OwnsEndBatch {
+		r.enders = nil
 	}
 	r.ended = len(r.enders) > 0 || r.endBatch != nil
 	return r, nil
 }
 
 // Routes lists the compiled table, by source and kind, with each route's tier, worker, overflow
-// policy and chain: what `hotpath routes` prints. Empty before the first Compile.
+// policy and chain: what `hotpath routes` prints. Empty before the first Compile. The fields
+// meant for a Tier's Bind (Clock, EndChain, Wake) are left nil.
 func (e *Engine) Routes() []RouteInfo {
 	t := e.table.Load()
 	if t == nil {
@@ -295,6 +322,7 @@ func (e *Engine) Routes() []RouteInfo {
 	out := make([]RouteInfo, len(t.routes))
 	for i, r := range t.routes {
 		out[i] = r.info
+		out[i].Clock, out[i].EndChain, out[i].Wake = nil, nil, nil // for Bind only
 	}
 	return out
 }

@@ -47,6 +47,28 @@ type Binding struct {
 	// a write-ahead log, say), and the policy does not apply. A route with OnFull gets a lane
 	// slot of its own per event, so the decision is its alone. ev is valid only during the call.
 	OnFull func(c *Context, ev *events.Raw) bool
+	// OnPublish, if set, is called on the publisher's goroutine for every event published to
+	// the route, before it goes into a lane. Returning true means the tier took the event (it
+	// wrote it to a log that its Tick replays, say): it does not go into the lane, and neither
+	// OnFull nor the overflow policy applies. The engine counts nothing for a taken event (the
+	// tier does). Like OnFull, it gives the route a lane slot of its own. It may block (a
+	// durable write); it must not when c.Worker() >= 0 (a handler publishing). ev is valid only
+	// during the call. Asynchronous routes only.
+	OnPublish func(c *Context, ev *events.Raw) bool
+	// Tick, if set, is called by the route's worker after every pass over its lanes, busy or
+	// idle, with the time on the engine's clock (RouteInfo.Clock): where a tier does the work
+	// that no event brings (flush a held batch whose time is up, fire a due retry, replay a
+	// log). It returns how many events it handled, and when it next wants to be called, on the
+	// same clock (0: no deadline). A worker parks only after a pass in which its lanes and its
+	// ticks handled nothing, and then naps no longer than the earliest deadline; while Stop
+	// drains, a tick that handled events keeps the drain going. Tick runs on the worker with
+	// its Context; a panic is recovered, counted and reported like a handler's. Called for
+	// asynchronous routes only; it must be cheap when there is nothing to do.
+	Tick func(c *Context, now int64) (handled int, next int64)
+	// OwnsEndBatch says the tier, not the engine, ends the chain's batches: the engine does not
+	// call the EndBatch of the chain's BatchHandlers, and the tier calls RouteInfo.EndChain
+	// once it has handed the chain a batch (a batching tier that flushes on its own schedule).
+	OwnsEndBatch bool
 }
 
 // Inline is the tier of routes that run synchronously on the publisher's goroutine: no hand-off,
@@ -140,6 +162,17 @@ type RouteInfo struct {
 	Chain string `json:"chain"`
 	// Metrics is the route's counters and latency recorders (shared across table swaps by name).
 	Metrics *metrics.Route `json:"-"`
+	// Clock, EndChain and Wake are given to Bind only (Engine.Routes leaves them nil).
+	//
+	// Clock is the engine's clock: the time Binding.Tick is given, for tiers that schedule.
+	Clock *metrics.Clock `json:"-"`
+	// EndChain calls the EndBatch of the chain's BatchHandlers, in chain order; nil when the
+	// chain has none. For tiers that set Binding.OwnsEndBatch; call it on the route's goroutine.
+	EndChain func() `json:"-"`
+	// Wake wakes the route's worker if it is parked (nil for inline routes): for a tier whose
+	// work arrives other than through the route's lane (a log made durable by its flusher, say).
+	// Safe for concurrent use; it never blocks.
+	Wake func() `json:"-"`
 }
 
 var (

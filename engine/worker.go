@@ -29,6 +29,7 @@ type worker struct {
 	lost    uint64   // events claimed but not run because Stop aborted
 	items   []item   // where batches from lossy lanes are copied
 	ctx     Context
+	next    int64 // the earliest deadline the ticks of the last pass asked for; 0: none
 
 	_ [cacheLine]byte
 	// sleeping is read by every publish to this worker, written when the worker parks and
@@ -119,7 +120,16 @@ func (w *worker) loop() {
 			}
 		}
 		if parking {
-			w.timer.Reset(e.cfg.MaxNap)
+			nap := e.cfg.MaxNap
+			if w.next != 0 {
+				d := time.Duration(w.next - e.clock.Nanotime())
+				if d <= 0 {
+					w.sleeping.Store(false)
+					continue
+				}
+				nap = min(nap, d)
+			}
+			w.timer.Reset(nap)
 			select {
 			case <-w.wake:
 			case <-w.timer.C:
@@ -165,7 +175,39 @@ func (w *worker) pass() int {
 		}
 		n += k
 	}
+	if ticks := w.eng.table.Load().ticks[w.id]; len(ticks) > 0 {
+		n += w.tick(ticks)
+	}
 	return n
+}
+
+// tick calls the Tick of the tiers of routes rs (this worker's) and keeps their earliest
+// deadline for the park; it returns how many events they handled.
+func (w *worker) tick(rs []*route) int {
+	now := w.eng.clock.Nanotime()
+	w.next = 0
+	n := 0
+	for _, r := range rs {
+		k, next := w.tickRoute(r, now)
+		n += k
+		if next != 0 && (w.next == 0 || next < w.next) {
+			w.next = next
+		}
+	}
+	return n
+}
+
+// tickRoute calls one route's Tick, recovering a panic (counted and reported on the route).
+func (w *worker) tickRoute(r *route, now int64) (n int, next int64) {
+	defer func() {
+		if v := recover(); v != nil {
+			w.ctx.depth = 0
+			r.m.Counters(w.id).Inc(metrics.EventPanic)
+			w.eng.report(&DeliveryError{Route: r.info.Name, Worker: w.id, Panic: v, Err: ErrPanic})
+			n, next = 0, 0
+		}
+	}()
+	return r.tick(&w.ctx, now)
 }
 
 // A worker counts events per route without touching a counter per event where it can: events

@@ -61,6 +61,16 @@ func (q *DelayQueue[T]) PopDue(now int64) (v T, ok bool) {
 	return v, true
 }
 
+// Range calls f for every value held, in no particular order, until f returns false. f may
+// modify the value but not the queue.
+func (q *DelayQueue[T]) Range(f func(due int64, v *T) bool) {
+	for i := range q.items {
+		if !f(q.items[i].due, &q.items[i].v) {
+			return
+		}
+	}
+}
+
 func (q *DelayQueue[T]) less(i, j int) bool {
 	a, b := &q.items[i], &q.items[j]
 	return a.due < b.due || a.due == b.due && a.seq < b.seq
