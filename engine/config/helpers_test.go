@@ -21,7 +21,9 @@ func demoLoader(t testing.TB) (config.Loader, *demo.Components) {
 	comps := config.NewRegistry()
 	d := demo.New()
 	require.NoError(t, d.Register(comps))
-	return config.Loader{Components: comps, Kinds: events.NewRegistry(), Tiers: demo.Tiers()}, d
+	ts := demo.Tiers()
+	t.Cleanup(func() { _ = ts.Close() })
+	return config.Loader{Components: comps, Kinds: events.NewRegistry(), Tiers: ts}, d
 }
 
 // mistakes returns the messages of err, one string per mistake, as Error() writes them.

@@ -49,7 +49,7 @@ func TestLoadPlan(t *testing.T) {
 		assert.Equal(t, tiers.DefaultRetryConfig(), reliable.Retry)
 		assert.Nil(t, reliable.CircuitBreaker)
 		assert.Nil(t, reliable.DeadLetter)
-		assert.NotEmpty(t, fast.Note)
+		assert.Empty(t, fast.Note, "fast is the real tier")
 		assert.Equal(t, firstLine[file], fast.Line, file)
 		assert.Equal(t, 11, fast.Col)
 		assert.Equal(t, "routing.data_source.MarketData.routes[0]", fast.Path)

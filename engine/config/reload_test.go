@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -44,8 +45,13 @@ func TestPlanRuns(t *testing.T) {
 		require.NoError(t, engine.Publish(feed, &m))
 	}
 	require.NoError(t, feed.Close())
-	stop()
 	c := &d.Counts
+	// The reliable route (risk/Order) spills to its log when its lane is full and replays from
+	// it; Stop does not wait for that backlog (it stays in the log for the next start), so wait
+	// for the last Order before stopping.
+	require.Eventually(t, func() bool { return c.Executed.Load() == n }, 20*time.Second, time.Millisecond,
+		"executed %d of %d", c.Executed.Load(), n)
+	stop()
 	assert.Equal(t, uint64(n), c.Indicators.Load())
 	assert.Equal(t, uint64(n), c.Strategies.Load())
 	assert.Equal(t, uint64(n*3/10), c.Aggressive.Load(), "strengths 0.75, 0.85, 0.95 of every ten")

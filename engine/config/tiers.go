@@ -1,7 +1,9 @@
 package config
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"sync"
@@ -9,6 +11,7 @@ import (
 
 	"github.com/hotpath-go/hotpath/engine"
 	"github.com/hotpath-go/hotpath/tiers"
+	"github.com/hotpath-go/hotpath/tiers/wal"
 )
 
 // Defaults of the route settings that the engine's and package tiers' own defaults do not
@@ -82,8 +85,29 @@ type RouteOptions struct {
 // inline and standard tiers; package tiers (or the embedding program) adds fast and reliable
 // with Register. Safe for concurrent use.
 type Tiers struct {
-	mu    sync.RWMutex
-	specs map[string]TierSpec
+	mu      sync.RWMutex
+	specs   map[string]TierSpec
+	closers []io.Closer // tiers built by BuiltinTiers that hold files and goroutines
+}
+
+// Close closes every tier the registry built that holds resources (the reliable tiers' logs).
+// Call it after the engine that used them has stopped; the registry builds new ones afterwards.
+func (t *Tiers) Close() error {
+	t.mu.Lock()
+	cs := t.closers
+	t.closers = nil
+	t.mu.Unlock()
+	var errs []error
+	for _, c := range cs {
+		errs = append(errs, c.Close())
+	}
+	return errors.Join(errs...)
+}
+
+func (t *Tiers) track(c io.Closer) {
+	t.mu.Lock()
+	t.closers = append(t.closers, c)
+	t.mu.Unlock()
 }
 
 // NewTiers returns a registry holding inline (engine.Inline: no settings) and standard
@@ -140,4 +164,46 @@ func (t *Tiers) using(k Knobs) string {
 		return "no registered tier uses it"
 	}
 	return "used by tier " + strings.Join(s, ", ")
+}
+
+// BuiltinTiers returns a registry of every tier hotpath ships: inline and standard (the
+// engine's), fast (tiers.Fast: batches handed on when full or at the end of each lane batch the
+// worker takes, so a lone event waits for nothing; batch_size bounds a batch) and reliable
+// (tiers.Reliable: retries with backoff and jitter, a circuit breaker when configured, dead
+// letters and spill logs under dir/<route>/). With dir == "" the reliable tier's logs live in
+// memory: every behaviour but crash survival, for demos, benchmarks and listings; the listing
+// says so. Close the registry after the engine has stopped: it closes the reliable tiers.
+//
+// A route's dead_letter component is resolved and checked; the reliable tier writes the events
+// it gives up on to its dead-letter log (see `hotpath dlq list`), with the reason, the attempts
+// and the last error.
+func BuiltinTiers(dir string) *Tiers {
+	t := NewTiers()
+	t.specs["fast"] = TierSpec{Name: "fast", Knobs: KnobWorker | KnobOverflow | KnobBatch,
+		New: func(o RouteOptions) (engine.Tier, error) {
+			ft, err := tiers.Fast(tiers.FastConfig{BatchSize: o.BatchSize, MaxWait: o.MaxWait})
+			if err != nil {
+				return nil, err
+			}
+			return ft, nil
+		}}
+	note := ""
+	if dir == "" {
+		note = "logs in memory: not crash-safe (give the program a directory for durable logs)"
+	}
+	t.specs["reliable"] = TierSpec{Name: "reliable", Note: note,
+		Knobs: KnobWorker | KnobOverflow | KnobRetry | KnobDeadLetter | KnobCircuitBreaker,
+		New: func(o RouteOptions) (engine.Tier, error) {
+			cfg := tiers.ReliableConfig{Dir: dir, Retry: o.Retry, Breaker: o.CircuitBreaker}
+			if dir == "" {
+				cfg.Dir, cfg.FS = "/reliable", wal.NewMemFS()
+			}
+			rt, err := tiers.Reliable(cfg)
+			if err != nil {
+				return nil, err
+			}
+			t.track(rt)
+			return rt, nil
+		}}
+	return t
 }

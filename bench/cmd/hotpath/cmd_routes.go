@@ -45,6 +45,7 @@ func cmdRoutes(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	tiers := demo.Tiers()
+	defer func() { _ = tiers.Close() }()
 	loader := config.Loader{Components: comps, Kinds: events.NewRegistry(), Tiers: tiers}
 	cfg, err := loader.LoadFile(file)
 	if err != nil {

@@ -91,8 +91,8 @@ func TestCmdRoutesJSON(t *testing.T) {
 	assert.Equal(t, "filter(strength > 0.7, aggressive_risk)", r.Chain)
 	assert.Equal(t, examplesDir+"trading.yaml:18:11", r.At)
 	assert.Equal(t, "fast", got.Routes[0].Tier)
-	assert.Contains(t, got.Routes[0].Note, "batching")
-	assert.Contains(t, got.Routes[3].Note, "retries")
+	assert.Empty(t, got.Routes[0].Note, "fast is the real tier")
+	assert.Contains(t, got.Routes[3].Note, "in memory", "the CLI's reliable logs are in memory")
 }
 
 func TestCmdRoutesMistakes(t *testing.T) {
