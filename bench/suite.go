@@ -119,7 +119,11 @@ func Run(ctx context.Context, cfg Config, scenarios []Scenario) (*Report, error)
 	rep.Limits = Limits{C2CCASNs: lim.CASNs, C2CCASP99Ns: lim.CASP99Ns, C2CTwoLineNs: lim.TwoLineNs,
 		C2CTwoLineP99Ns: lim.TwoLineP99Ns, CPUs: [2]int{lim.A, lim.B}, Pinned: lim.Pinned, Note: lim.Note}
 	var cpus []int
-	if !cfg.NoPin && lim.Pinned {
+	switch {
+	case cfg.NoPin:
+	case len(cfg.CPUs) > 0:
+		cpus = cfg.CPUs
+	case lim.Pinned:
 		cpus = pinOrder(allowed, lim.A, lim.B)
 	}
 
@@ -131,6 +135,10 @@ func Run(ctx context.Context, cfg Config, scenarios []Scenario) (*Report, error)
 	closed := closedLoop{clk: clk, perRep: cfg.closedShare() / time.Duration(cfg.Reps), reps: cfg.Reps}
 	open := openLoop{clk: clk, rate: cfg.Rate, length: cfg.openShare(), warmup: cfg.warmup(), segments: cfg.Reps, cpus: cpus}
 	for _, s := range scenarios {
+		open := open
+		if s.Rate > 0 {
+			open.rate = s.Rate
+		}
 		for _, im := range s.Impls {
 			res, err := measure(ctx, &pr, s, im, closed, open)
 			if err != nil {
@@ -138,6 +146,9 @@ func Run(ctx context.Context, cfg Config, scenarios []Scenario) (*Report, error)
 					return rep, ctxErr
 				}
 				return rep, fmt.Errorf("bench: %s/%s: %w", s.Name, im.Name, err)
+			}
+			if s.Rate > 0 && s.Rate != cfg.Rate && res.Load != nil {
+				res.Notes = append(res.Notes, fmt.Sprintf("open loop at %s events/s, the scenario's own rate", fmtRate(s.Rate)))
 			}
 			rep.Scenarios = append(rep.Scenarios, res)
 		}
