@@ -46,12 +46,14 @@ func ExampleScenarios() {
 	// spsc-batch64: hotpath, chan, copy (baseline chan)
 	// mpmc-2p2c: hotpath, vyukov, chan, workiva (baseline chan)
 	// multicast-1p2c: hotpath, chan (baseline chan)
+	// route-e2e: hotpath, chan (baseline chan)
+	// route-e2e-1m: hotpath, chan (baseline chan)
 }
 
 func ExampleSelect() {
 	s, _ := bench.Select(bench.Scenarios(), []string{"mpmc-2p2c"})
 	fmt.Println(len(s), s[0].Name)
-	_, err := bench.Select(bench.Scenarios(), []string{"trading-flow"})
+	_, err := bench.Select(bench.Scenarios(), []string{"dlq-replay"})
 	fmt.Println(errors.Is(err, bench.ErrUnknownScenario))
 	// Output:
 	// 1 mpmc-2p2c
@@ -78,6 +80,18 @@ func ExampleMPMC2P2C() {
 func ExampleMulticast1P2C() {
 	fmt.Println(bench.Multicast1P2C().Doc)
 	// Output: one producer, two consumers, every event to both
+}
+
+func ExampleRouteE2E() {
+	s := bench.RouteE2E()
+	fmt.Println(s.Name, "-", s.Doc, "- baseline", s.Baseline)
+	// Output: route-e2e - one route: publish, route, handler on a worker - baseline chan
+}
+
+func ExampleRouteE2E1M() {
+	s := bench.RouteE2E1M()
+	fmt.Println(s.Name, s.Rate)
+	// Output: route-e2e-1m 1e+06
 }
 
 func ExampleDefaultConfig() {
