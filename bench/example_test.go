@@ -49,6 +49,7 @@ func ExampleScenarios() {
 	// route-e2e: hotpath, chan (baseline chan)
 	// route-e2e-1m: hotpath, chan (baseline chan)
 	// trading-flow: hotpath (baseline hotpath)
+	// wal-append: hotpath, raw (baseline raw)
 }
 
 func ExampleSelect() {
@@ -108,6 +109,18 @@ func ExampleTradingFlow() {
 	res := r.Find("trading-flow", "hotpath")
 	fmt.Println(res.Name, res.Impl, res.AllocsPerOp, res.Latency.Count > 0)
 	// Output: trading-flow hotpath 0 true
+}
+
+func ExampleWALAppend() {
+	s := bench.WALAppend()
+	for _, im := range s.Impls {
+		fmt.Println(s.Name, im.Name)
+	}
+	fmt.Println("batch", bench.WALBatch, "baseline", s.Baseline)
+	// Output:
+	// wal-append hotpath
+	// wal-append raw
+	// batch 512 baseline raw
 }
 
 func ExampleConfigScenario() {

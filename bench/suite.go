@@ -31,7 +31,7 @@ import (
 //     each Order carries its MarketData's TS so the execution handler's Sink call measures
 //     the whole flow.
 func Scenarios() []Scenario {
-	return []Scenario{SPSC(), SPSCBatch64(), MPMC2P2C(), Multicast1P2C(), RouteE2E(), RouteE2E1M(), TradingFlow()}
+	return []Scenario{SPSC(), SPSCBatch64(), MPMC2P2C(), Multicast1P2C(), RouteE2E(), RouteE2E1M(), TradingFlow(), WALAppend()}
 }
 
 // Select returns the scenarios of all named in names, in the order of all; all of them for no

@@ -94,7 +94,7 @@ func TestRun(t *testing.T) {
 func TestRunErrors(t *testing.T) {
 	_, err := Run(context.Background(), Config{Scenarios: []string{"spsc", "nope"}}, Scenarios())
 	assert.True(t, errors.Is(err, ErrUnknownScenario), "got %v", err)
-	assert.ErrorContains(t, err, "nope (this build has: spsc, spsc-batch64, mpmc-2p2c, multicast-1p2c, route-e2e, route-e2e-1m, trading-flow)")
+	assert.ErrorContains(t, err, "nope (this build has: spsc, spsc-batch64, mpmc-2p2c, multicast-1p2c, route-e2e, route-e2e-1m, trading-flow, wal-append)")
 
 	_, err = Run(context.Background(), Config{Rate: -1}, Scenarios())
 	assert.True(t, errors.Is(err, ErrConfig), "got %v", err)
