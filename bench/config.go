@@ -10,10 +10,10 @@ import (
 // Defaults of Config.
 const (
 	// DefaultDuration is how long each implementation is measured (both phases): with the
-	// ring scenarios' eleven implementations the suite takes about a minute.
-	DefaultDuration = 4 * time.Second
+	// suite's nineteen implementations it takes about a minute.
+	DefaultDuration = 3 * time.Second
 	// QuickDuration is QuickConfig's duration: the suite in well under 20 s.
-	QuickDuration = 800 * time.Millisecond
+	QuickDuration = 700 * time.Millisecond
 	// DefaultRate is the open loop's rate, in events per second over all producers.
 	DefaultRate = 100_000
 	// DefaultReps is the number of closed-loop repetitions and of open-loop segments.

@@ -46,7 +46,7 @@ func ExampleScenarios() {
 	// spsc-batch64: hotpath, chan, copy (baseline chan)
 	// mpmc-2p2c: hotpath, vyukov, chan, workiva (baseline chan)
 	// multicast-1p2c: hotpath, chan (baseline chan)
-	// route-e2e: hotpath, chan (baseline chan)
+	// route-e2e: hotpath, chan, ring (baseline chan)
 	// route-e2e-1m: hotpath, chan (baseline chan)
 	// trading-flow: hotpath (baseline hotpath)
 	// wal-append: hotpath, raw (baseline raw)
@@ -154,8 +154,8 @@ func ExampleDefaultConfig() {
 	fmt.Println(d.Duration, d.Rate, d.Reps)
 	fmt.Println(q.Duration)
 	// Output:
-	// 4s 100000 3
-	// 800ms
+	// 3s 100000 3
+	// 700ms
 }
 
 func ExampleConfig_Validate() {

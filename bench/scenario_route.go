@@ -26,22 +26,28 @@ const stopTimeout = 30 * time.Second
 // (LatencyEvery < 0: the harness's intended send time travels in Header.TS). chan is the
 // usual Go event bus and the baseline: a map from (source, kind) to the routes' channels,
 // behind a sync.RWMutex, looked up on every publish, and a goroutine per route ranging over
-// its channel. Both queues hold 1024 events. The go test form is engine's BenchmarkLatency.
+// its channel. ring is no router but the floor under one: the engine's lane alone, a bare
+// SPSC ring the producer reserves, writes in place and commits one event at a time and the
+// consumer drains in batches (Wait, Release), so that hotpath's figures over ring's are what
+// routing adds. Every queue holds 1024 events. The go test form is engine's BenchmarkLatency.
 func RouteE2E() Scenario {
 	return Scenario{
 		Name:     "route-e2e",
 		Doc:      "one route: publish, route, handler on a worker",
 		Baseline: "chan",
-		Impls:    routeImpls(),
+		Impls: append(routeImpls(),
+			Impl{Name: "ring", New: func() (Target, error) { return &routeRing{}, nil }}),
 	}
 }
 
 // RouteE2E1M is route-e2e with its open loop at 1M events/s whatever the suite's rate: the
-// same route ten times busier than at the default rate, where the chan bus saturates on a
-// small machine. Its closed loop is route-e2e's.
+// same route ten times busier than at the default rate, near where the chan bus saturates on
+// a small machine. Its closed loop measures what route-e2e's does; its implementations are
+// hotpath and chan.
 func RouteE2E1M() Scenario {
 	s := RouteE2E()
 	s.Name, s.Doc, s.Rate = "route-e2e-1m", "route-e2e with the open loop at 1M events/s", 1e6
+	s.Impls = routeImpls() // not ring: route-e2e has the floor
 	return s
 }
 
@@ -230,7 +236,58 @@ func (t *routeChan) Stop() error {
 	return nil
 }
 
+// routeRing is a bare SPSC ring between the producer and a consumer: the engine's lane with
+// no routing.
+type routeRing struct {
+	r  *ring.SPSC[events.Raw]
+	cs consumers
+}
+
+func (t *routeRing) Shape() Shape { return routeShape() }
+
+func (t *routeRing) Start(env Env) error {
+	r, err := ring.NewSPSC[events.Raw](RingCap, ringWait(env.Dedicated))
+	if err != nil {
+		return err
+	}
+	t.r = r
+	t.cs.spawn(env, 0, func() {
+		for {
+			lo, hi, err := r.Wait(BatchSize)
+			if err != nil {
+				return
+			}
+			for p := lo; p < hi; p++ {
+				env.Sink(0, r.Slot(p))
+			}
+			r.Release(hi)
+		}
+	})
+	return nil
+}
+
+func (t *routeRing) Send(_, n int, fill Fill) error {
+	for i := range n {
+		lo, err := t.r.Reserve(1)
+		if err != nil {
+			return err
+		}
+		e := t.r.Slot(lo)
+		fill(i, e)
+		e.Kind = events.KindMarketData
+		t.r.Commit(lo, 1)
+	}
+	return nil
+}
+
+func (t *routeRing) Stop() error {
+	t.r.Close()
+	t.cs.wait()
+	return nil
+}
+
 var (
 	_ Target = (*routeEngine)(nil)
 	_ Target = (*routeChan)(nil)
+	_ Target = (*routeRing)(nil)
 )
