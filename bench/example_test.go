@@ -49,7 +49,7 @@ func ExampleScenarios() {
 	// route-e2e: hotpath, chan, ring (baseline chan)
 	// route-e2e-1m: hotpath, chan (baseline chan)
 	// trading-flow: hotpath (baseline hotpath)
-	// wal-append: hotpath, raw (baseline raw)
+	// wal-append: hotpath, hotpath-sync, raw (baseline raw)
 }
 
 func ExampleSelect() {
@@ -119,6 +119,7 @@ func ExampleWALAppend() {
 	fmt.Println("batch", bench.WALBatch, "baseline", s.Baseline)
 	// Output:
 	// wal-append hotpath
+	// wal-append hotpath-sync
 	// wal-append raw
 	// batch 512 baseline raw
 }

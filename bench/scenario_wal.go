@@ -35,14 +35,17 @@ const (
 // WALAppend is the wal-append scenario: events appended to a write-ahead log in a fresh
 // temporary directory (removed by Stop), in batches of up to WALBatch, each handed to the Sink
 // once it is durable: latency is from the intended send time to the durable acknowledgement.
-// hotpath is tiers/wal under SyncEveryBatch: the producer appends each batch with
+// hotpath is tiers/wal under SyncEveryBatch, pipelined: the producer appends each batch with
 // AppendBatchAsync and goes on; the log's flusher writes whatever has accumulated with one
 // pwrite and one fdatasync (group commit) and reports the new durable sequence to OnDurable,
-// which hands the events to the Sink on the flusher's goroutine; a checkpointing goroutine
-// releases segments (every half segment) so that they are reused, as a spill log's replayer
-// would. raw, the baseline, is what a program writes by hand: pwrite of the batch into a
-// preallocated file of the same size, then fdatasync, on the producer's goroutine, then the
-// Sink. Both write the events' 56 bytes each (the log adds a 32-byte frame header per batch).
+// which hands the events to the Sink on the flusher's goroutine. hotpath-sync is the same log
+// appended to with the blocking AppendBatch, which returns once the batch is durable (the
+// appending goroutine runs the flush itself when none is running) and then hands the events
+// to the Sink: no hand-off to the flusher, no overlap of appends with syncs. Both run a
+// checkpointing goroutine that releases segments (every half segment) so that they are
+// reused, as a spill log's replayer would. raw, the baseline, is what a program writes by
+// hand: pwrite of the batch into a preallocated file of the same size, then fdatasync, on the
+// producer's goroutine, then the Sink. Both write the events' 56 bytes each (the log adds a 32-byte frame header per batch).
 // The go test form is tiers/wal's BenchmarkWALAppend/batch=512. hotpath's allocations per
 // event are reported but not required to be zero (a checkpoint allocates).
 func WALAppend() Scenario {
@@ -52,14 +55,17 @@ func WALAppend() Scenario {
 		Baseline: "raw",
 		Impls: []Impl{
 			{Name: "hotpath", New: func() (Target, error) { return &walLog{}, nil }},
+			{Name: "hotpath-sync", New: func() (Target, error) { return &walLog{blocking: true}, nil }},
 			{Name: "raw", New: func() (Target, error) { return &walRaw{}, nil }},
 		},
 	}
 }
 
-// walShape: one producer, no consumer goroutine of the harness's (the log's flusher is the
-// log's own).
-func walShape() Shape { return Shape{Producers: 1, Sinks: 1, Batch: WALBatch} }
+// walShape: one producer, and two goroutines the log needs beside it while events flow (its
+// flusher and its segment preallocator), which the harness cannot pin but counts, so that it
+// pins the producer, which then busy-waits for its next event, only on a machine with CPUs to
+// spare for them. raw has the same shape, so that both run under the same conditions.
+func walShape() Shape { return Shape{Producers: 1, Consumers: 2, Sinks: 1, Batch: WALBatch} }
 
 // walBytes views events as the bytes appended: 56 bytes each, no copy.
 func walBytes(evs []events.Raw) []byte {
@@ -72,8 +78,11 @@ type walStamp struct {
 	ts int64
 }
 
-// walLog is the hotpath implementation: tiers/wal with group commit.
+// walLog is the hotpath implementations: tiers/wal with group commit, appended to
+// asynchronously (acknowledged by OnDurable) or, blocking, with AppendBatch.
 type walLog struct {
+	blocking bool // AppendBatch (hotpath-sync), else AppendBatchAsync and OnDurable (hotpath)
+
 	dir  string
 	log  *wal.Log
 	sink Sink
@@ -109,7 +118,9 @@ func (t *walLog) Start(env Env) error {
 	const every = walSegment / 2 / 56 // events in half a segment
 	signalled := uint64(0)
 	l, err := wal.Open(wal.Config{Dir: filepath.Join(dir, "log"), SegmentSize: walSegment, OnDurable: func(seq uint64) {
-		t.ack(seq)
+		if !t.blocking {
+			t.ack(seq)
+		}
 		if seq-signalled >= every {
 			signalled = seq
 			select {
@@ -157,6 +168,9 @@ func (t *walLog) checkpoint() {
 }
 
 func (t *walLog) Send(_, n int, fill Fill) error {
+	if t.blocking {
+		return t.sendBlocking(n, fill)
+	}
 	for i := 0; i < n; {
 		k := min(WALBatch, n-i)
 		for t.appended+uint64(k)-t.acked.Load() > walPending {
@@ -173,6 +187,27 @@ func (t *walLog) Send(_, n int, fill Fill) error {
 			return err
 		}
 		t.appended += uint64(k)
+		i += k
+	}
+	return nil
+}
+
+// sendBlocking appends n events in batches with AppendBatch and hands each batch to the Sink
+// once AppendBatch has returned (the batch is durable).
+func (t *walLog) sendBlocking(n int, fill Fill) error {
+	for i := 0; i < n; {
+		k := min(WALBatch, n-i)
+		for j := range k {
+			fill(i+j, &t.buf[j])
+		}
+		if _, err := t.log.AppendBatch(walRecordType, int(unsafe.Sizeof(events.Raw{})), walBytes(t.buf[:k])); err != nil {
+			return err
+		}
+		for j := range k {
+			t.sink(0, &t.buf[j])
+		}
+		t.appended += uint64(k)
+		t.acked.Store(t.appended)
 		i += k
 	}
 	return nil

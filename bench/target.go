@@ -17,8 +17,10 @@ type Shape struct {
 	// Producers is how many producer goroutines the harness runs; each calls Send with its
 	// own index.
 	Producers int
-	// Consumers is how many goroutines Start runs that take events (for pinning: the harness
-	// pins when it has a CPU for every producer and consumer); 0 when nothing else runs.
+	// Consumers is how many goroutines besides the producers need a CPU while events flow:
+	// those Start runs that take events, and any the Target relies on but cannot pin (a log's
+	// flusher). The harness pins only when it has a CPU for every producer and consumer; 0
+	// when nothing else runs.
 	Consumers int
 	// Sinks is how many single-writer Sink slots the Target uses.
 	Sinks int
@@ -57,9 +59,8 @@ type Target interface {
 	Shape() Shape
 	// Start builds what the events go through (rings, engine) and starts whatever consumes
 	// them (consumer goroutines, engine workers). What it allocates is not counted. Targets
-	// whose goroutines pin themselves count them in Consumers and pin them to env.CPUs instead
-	// of calling env.OnStart; goroutines the Target does not control (a log's flusher) are not
-	// counted.
+	// whose goroutines pin themselves pin them to env.CPUs instead of calling env.OnStart;
+	// goroutines nobody pins (a log's flusher) never call OnStart.
 	Start(env Env) error
 	// Send publishes n events from producer p, each filled in place by fill, waiting while the
 	// Target is full. It must not allocate.
