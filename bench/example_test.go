@@ -285,8 +285,8 @@ func ExampleReport_WriteTable() {
 	// harness floor (open loop, no hand-off): p50 0ns, p99 0ns
 	// per implementation: closed loop 3 reps, then open loop at 100k events/s (latency from intended send time)
 	//
-	// scenario        impl        Mev/s   ns/op allocs      p50      p99    p99.9   p99.99      max  pin  vs base  vs c2c
-	// spsc            hotpath     40.00    25.0      0    180ns    360ns    540ns    720ns    900ns    -        -       -
+	// scenario        impl            Mev/s   ns/op allocs      p50      p99    p99.9   p99.99      max  pin  vs base  vs c2c
+	// spsc            hotpath         40.00    25.0      0    180ns    360ns    540ns    720ns    900ns    -        -       -
 	//
 	// vs base: ns/op over the baseline's (chan for the rings; lower is faster); vs c2c: p50 over the two-line limit
 }
