@@ -345,6 +345,9 @@ func writeTune(w io.Writer, rows []tuneRow, best, workers int, file string) erro
 	} else {
 		b.WriteString("  # no cpus: leave the workers unpinned\n")
 	}
+	if file != "" {
+		b.WriteString("# routes placed with cpu: must name one of the cpus above (worker: N needs no change)\n")
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
