@@ -15,21 +15,12 @@ import (
 )
 
 // Scenarios returns the suite's scenarios, in the order Run measures them: the ring hand-offs
-// spsc, spsc-batch64, mpmc-2p2c and multicast-1p2c.
+// spsc, spsc-batch64, mpmc-2p2c and multicast-1p2c; the engine end to end, route-e2e and
+// route-e2e-1m; the plan's trading-flow; the write-ahead log's wal-append. ConfigScenario
+// makes one more from a routing file.
 //
 // Each scenario lives in its own file (scenario_<name>.go) as a constructor returning a
-// Scenario; adding one is adding its file and one entry here. Three scenarios of the suite
-// join as the parts they measure land, each with its impls and baseline:
-//   - wal-append (scenario_wal.go, needs tiers/wal): impls hotpath (the log's AppendBatch with
-//     group commit) and raw (pwrite + fdatasync of the same bytes), baseline raw; Shape
-//     {Producers: 1, Sinks: 1, Batch: 64}, the producer's Send appends and, once the append
-//     is durable, hands the events to Sink slot 0 itself (no consumer goroutine).
-//   - route-e2e (scenario_route.go, needs engine/): one route from a publishing producer to a
-//     handler on a worker; Send publishes, the handler calls Sink(worker, e); baseline chan.
-//   - trading-flow (scenario_trading.go, needs engine/ and its config): the plan's
-//     MarketData -> strategy -> risk -> execution routes from docs/examples/trading.yaml;
-//     each Order carries its MarketData's TS so the execution handler's Sink call measures
-//     the whole flow.
+// Scenario; adding one is adding its file and one entry here.
 func Scenarios() []Scenario {
 	return []Scenario{SPSC(), SPSCBatch64(), MPMC2P2C(), Multicast1P2C(), RouteE2E(), RouteE2E1M(), TradingFlow(), WALAppend()}
 }
