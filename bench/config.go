@@ -10,10 +10,10 @@ import (
 // Defaults of Config.
 const (
 	// DefaultDuration is how long each implementation is measured (both phases): with the
-	// ring scenarios' eleven implementations the suite takes about a minute.
-	DefaultDuration = 4 * time.Second
+	// suite's nineteen implementations it takes about a minute.
+	DefaultDuration = 3 * time.Second
 	// QuickDuration is QuickConfig's duration: the suite in well under 20 s.
-	QuickDuration = 800 * time.Millisecond
+	QuickDuration = 700 * time.Millisecond
 	// DefaultRate is the open loop's rate, in events per second over all producers.
 	DefaultRate = 100_000
 	// DefaultReps is the number of closed-loop repetitions and of open-loop segments.
@@ -39,6 +39,11 @@ type Config struct {
 	Scenarios []string
 	// NoPin disables pinning the open loop's goroutines.
 	NoPin bool
+	// CPUs, when set, are the CPUs the open loop pins its goroutines to, in order: producers
+	// first, then consumers (a scenario pins only when there is one for each). Empty means
+	// the two CPUs the core-to-core limit is measured between, then the other allowed CPUs.
+	// `hotpath tune` sets it to each placement it compares. Ignored with NoPin.
+	CPUs []int
 	// Limits configures the core-to-core measurement (affinity.MeasureLimits); the zero value
 	// is affinity's default.
 	Limits affinity.C2CConfig
@@ -78,6 +83,13 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: Rate %g: want 0 < rate <= %g events/s", ErrConfig, c.Rate, float64(MaxRate))
 	case c.Reps < 0 || c.Reps > 100:
 		return fmt.Errorf("%w: Reps %d: want 1..100", ErrConfig, c.Reps)
+	}
+	seen := map[int]bool{}
+	for i, cpu := range c.CPUs {
+		if cpu < 0 || seen[cpu] {
+			return fmt.Errorf("%w: CPUs[%d] = %d: want distinct CPU numbers >= 0", ErrConfig, i, cpu)
+		}
+		seen[cpu] = true
 	}
 	return c.Limits.Validate()
 }

@@ -28,7 +28,8 @@
 //     HDR histogram per sink slot (single writer each, no locks, no allocation) and are merged
 //     when the phase ends. Where the machine has a CPU for each producer and consumer, the
 //     harness pins them (affinity.Pin) to the CPUs the core-to-core limit was measured
-//     between.
+//     between (or to Config.CPUs); consumers that pin themselves, an engine's workers, are
+//     told their CPUs in Env.CPUs.
 //
 // The core-to-core limit (affinity.MeasureLimits) is measured in the same run, so that every
 // latency can be quoted as a ratio to what no queue between two cores can beat, and so is the

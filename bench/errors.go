@@ -14,4 +14,8 @@ var (
 	ErrLost = errors.New("bench: events lost or duplicated")
 	// ErrSchema is returned by ReadReport for JSON that is not a report of this schema.
 	ErrSchema = errors.New("bench: not a hotpath results file")
+	// ErrFlow is returned by ConfigScenario, and by the trading-flow scenario's targets, for a
+	// routing configuration the suite cannot drive: it does not load, nothing can be published
+	// into it, or nothing published reaches the timed components (execution, executor).
+	ErrFlow = errors.New("bench: routing configuration cannot be benchmarked")
 )

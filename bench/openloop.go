@@ -61,7 +61,7 @@ func (o openLoop) run(t Target) (openOutcome, error) {
 	}
 	clk := o.clk
 	sink := func(slot int, e *events.Raw) { recs[slot].record(e.TS, clk.Nanotime()) }
-	if err := t.Start(Env{Sink: sink, OnStart: pl.consumer, Dedicated: pl.pinned()}); err != nil {
+	if err := t.Start(Env{Sink: sink, OnStart: pl.consumer, Dedicated: pl.pinned(), CPUs: pl.consumerCPUs()}); err != nil {
 		return out, fmt.Errorf("start: %w", err)
 	}
 

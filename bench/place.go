@@ -31,6 +31,14 @@ func newPlacement(cpus []int, producers, consumers int) *placement {
 // pinned reports whether the plan pins.
 func (pl *placement) pinned() bool { return pl.cpus != nil }
 
+// consumerCPUs returns the CPUs of the consumers, for Env.CPUs; nil when the plan does not pin.
+func (pl *placement) consumerCPUs() []int {
+	if pl.cpus == nil {
+		return nil
+	}
+	return append([]int(nil), pl.cpus[pl.producers:]...)
+}
+
 // producer pins the calling goroutine as producer p. The goroutine must exit without unpinning
 // (it then exits locked to its thread, and the runtime retires the thread with its mask).
 func (pl *placement) producer(p int) { pl.pin(p) }

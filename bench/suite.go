@@ -15,23 +15,14 @@ import (
 )
 
 // Scenarios returns the suite's scenarios, in the order Run measures them: the ring hand-offs
-// spsc, spsc-batch64, mpmc-2p2c and multicast-1p2c.
+// spsc, spsc-batch64, mpmc-2p2c and multicast-1p2c; the engine end to end, route-e2e and
+// route-e2e-1m; the plan's trading-flow; the write-ahead log's wal-append. ConfigScenario
+// makes one more from a routing file.
 //
 // Each scenario lives in its own file (scenario_<name>.go) as a constructor returning a
-// Scenario; adding one is adding its file and one entry here. Three scenarios of the suite
-// join as the parts they measure land, each with its impls and baseline:
-//   - wal-append (scenario_wal.go, needs tiers/wal): impls hotpath (the log's AppendBatch with
-//     group commit) and raw (pwrite + fdatasync of the same bytes), baseline raw; Shape
-//     {Producers: 1, Sinks: 1, Batch: 64}, the producer's Send appends and, once the append
-//     is durable, hands the events to Sink slot 0 itself (no consumer goroutine).
-//   - route-e2e (scenario_route.go, needs engine/): one route from a publishing producer to a
-//     handler on a worker; Send publishes, the handler calls Sink(worker, e); baseline chan.
-//   - trading-flow (scenario_trading.go, needs engine/ and its config): the plan's
-//     MarketData -> strategy -> risk -> execution routes from docs/examples/trading.yaml;
-//     each Order carries its MarketData's TS so the execution handler's Sink call measures
-//     the whole flow.
+// Scenario; adding one is adding its file and one entry here.
 func Scenarios() []Scenario {
-	return []Scenario{SPSC(), SPSCBatch64(), MPMC2P2C(), Multicast1P2C()}
+	return []Scenario{SPSC(), SPSCBatch64(), MPMC2P2C(), Multicast1P2C(), RouteE2E(), RouteE2E1M(), TradingFlow(), WALAppend()}
 }
 
 // Select returns the scenarios of all named in names, in the order of all; all of them for no
@@ -119,7 +110,11 @@ func Run(ctx context.Context, cfg Config, scenarios []Scenario) (*Report, error)
 	rep.Limits = Limits{C2CCASNs: lim.CASNs, C2CCASP99Ns: lim.CASP99Ns, C2CTwoLineNs: lim.TwoLineNs,
 		C2CTwoLineP99Ns: lim.TwoLineP99Ns, CPUs: [2]int{lim.A, lim.B}, Pinned: lim.Pinned, Note: lim.Note}
 	var cpus []int
-	if !cfg.NoPin && lim.Pinned {
+	switch {
+	case cfg.NoPin:
+	case len(cfg.CPUs) > 0:
+		cpus = cfg.CPUs
+	case lim.Pinned:
 		cpus = pinOrder(allowed, lim.A, lim.B)
 	}
 
@@ -131,6 +126,10 @@ func Run(ctx context.Context, cfg Config, scenarios []Scenario) (*Report, error)
 	closed := closedLoop{clk: clk, perRep: cfg.closedShare() / time.Duration(cfg.Reps), reps: cfg.Reps}
 	open := openLoop{clk: clk, rate: cfg.Rate, length: cfg.openShare(), warmup: cfg.warmup(), segments: cfg.Reps, cpus: cpus}
 	for _, s := range scenarios {
+		open := open
+		if s.Rate > 0 {
+			open.rate = s.Rate
+		}
 		for _, im := range s.Impls {
 			res, err := measure(ctx, &pr, s, im, closed, open)
 			if err != nil {
@@ -138,6 +137,9 @@ func Run(ctx context.Context, cfg Config, scenarios []Scenario) (*Report, error)
 					return rep, ctxErr
 				}
 				return rep, fmt.Errorf("bench: %s/%s: %w", s.Name, im.Name, err)
+			}
+			if s.Rate > 0 && s.Rate != cfg.Rate && res.Load != nil {
+				res.Notes = append(res.Notes, fmt.Sprintf("open loop at %s events/s, the scenario's own rate", fmtRate(s.Rate)))
 			}
 			rep.Scenarios = append(rep.Scenarios, res)
 		}

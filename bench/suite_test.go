@@ -92,9 +92,9 @@ func TestRun(t *testing.T) {
 }
 
 func TestRunErrors(t *testing.T) {
-	_, err := Run(context.Background(), Config{Scenarios: []string{"spsc", "route-e2e"}}, Scenarios())
+	_, err := Run(context.Background(), Config{Scenarios: []string{"spsc", "nope"}}, Scenarios())
 	assert.True(t, errors.Is(err, ErrUnknownScenario), "got %v", err)
-	assert.ErrorContains(t, err, "route-e2e (this build has: spsc, spsc-batch64, mpmc-2p2c, multicast-1p2c)")
+	assert.ErrorContains(t, err, "nope (this build has: spsc, spsc-batch64, mpmc-2p2c, multicast-1p2c, route-e2e, route-e2e-1m, trading-flow, wal-append)")
 
 	_, err = Run(context.Background(), Config{Rate: -1}, Scenarios())
 	assert.True(t, errors.Is(err, ErrConfig), "got %v", err)
@@ -121,6 +121,9 @@ func TestConfigValidate(t *testing.T) {
 		{Config{Reps: -1}, false},
 		{Config{Reps: 101}, false},
 		{Config{Limits: affinity.C2CConfig{Samples: -1}}, false},
+		{Config{CPUs: []int{1, 0}}, true},
+		{Config{CPUs: []int{-1}}, false},
+		{Config{CPUs: []int{1, 1}}, false},
 	}
 	for _, tt := range tests {
 		err := tt.cfg.Validate()
@@ -164,10 +167,12 @@ func TestPinOrder(t *testing.T) {
 	assert.Equal(t, []int{2, 5, 0, 1, 3}, pinOrder([]int{0, 1, 2, 3, 5}, 2, 5))
 	pl := newPlacement([]int{0, 1}, 1, 1)
 	assert.True(t, pl.pinned())
+	assert.Equal(t, []int{1}, pl.consumerCPUs(), "Env.CPUs: the consumers' CPUs")
 	pl = newPlacement([]int{0, 1}, 2, 2)
 	assert.False(t, pl.pinned(), "four goroutines on two CPUs: not pinned")
 	pl = newPlacement(nil, 1, 1)
 	assert.False(t, pl.pinned())
+	assert.Nil(t, pl.consumerCPUs())
 	pl = newPlacement([]int{3}, 1, 0)
 	assert.True(t, pl.pinned(), "a lone producer gets its CPU")
 }

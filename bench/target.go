@@ -17,8 +17,10 @@ type Shape struct {
 	// Producers is how many producer goroutines the harness runs; each calls Send with its
 	// own index.
 	Producers int
-	// Consumers is how many goroutines Start runs that take events (for pinning: the harness
-	// pins when it has a CPU for every producer and consumer); 0 when nothing else runs.
+	// Consumers is how many goroutines besides the producers need a CPU while events flow:
+	// those Start runs that take events, and any the Target relies on but cannot pin (a log's
+	// flusher). The harness pins only when it has a CPU for every producer and consumer; 0
+	// when nothing else runs.
 	Consumers int
 	// Sinks is how many single-writer Sink slots the Target uses.
 	Sinks int
@@ -42,6 +44,11 @@ type Env struct {
 	// hands its locked thread to the OS scheduler, which costs microseconds. Otherwise they
 	// share CPUs and must yield.
 	Dedicated bool
+	// CPUs is, when Dedicated, the CPU the harness gives each consumer (consumer c gets
+	// CPUs[c]), and nil otherwise. It is for Targets whose consumers pin themselves, such as an
+	// engine's workers (engine.Config.CPUs), rather than call OnStart: they must pin there, so
+	// that no two spinning goroutines share a CPU.
+	CPUs []int
 }
 
 // Target is one implementation under test, built fresh for every phase by its [Impl]. The
@@ -52,7 +59,8 @@ type Target interface {
 	Shape() Shape
 	// Start builds what the events go through (rings, engine) and starts whatever consumes
 	// them (consumer goroutines, engine workers). What it allocates is not counted. Targets
-	// whose goroutines the harness cannot reach may ignore env.OnStart and say Consumers: 0.
+	// whose goroutines pin themselves pin them to env.CPUs instead of calling env.OnStart;
+	// goroutines nobody pins (a log's flusher) never call OnStart.
 	Start(env Env) error
 	// Send publishes n events from producer p, each filled in place by fill, waiting while the
 	// Target is full. It must not allocate.
@@ -84,4 +92,8 @@ type Scenario struct {
 	Baseline string
 	// Impls are measured in order.
 	Impls []Impl
+	// Rate, when positive, is the open-loop rate of this scenario in events per second,
+	// instead of Config.Rate: a sweep over rates is one scenario per rate (route-e2e at the
+	// suite's rate, route-e2e-1m at 1M events/s).
+	Rate float64
 }

@@ -16,9 +16,8 @@ import (
 // cmdSuite implements `hotpath [flags]`: the benchmark suite (bench.Run) on bench.Scenarios,
 // printed as one table, or as results.json with -json; -out DIR also writes the results, the
 // .hgrm files, the plots and index.html. A progress line goes to stderr when it is a terminal.
-//
-// -config FILE (the user's own routing under load) joins when the engine's configuration
-// loader lands: it will add the routes of FILE as a scenario beside bench.Scenarios().
+// -config FILE adds the routing of FILE as the scenario "config" (bench.ConfigScenario) and,
+// unless -scenario says otherwise, runs it alone.
 func cmdSuite(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("hotpath", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -36,7 +35,7 @@ func cmdSuite(args []string, stdout, stderr io.Writer) int {
 // suiteFlags are the suite's flags, shared by `hotpath` and `hotpath bench`.
 type suiteFlags struct {
 	quick, json, noPin, list *bool
-	scenario, out            *string
+	scenario, out, config    *string
 	rate                     *float64
 	duration                 *time.Duration
 }
@@ -52,10 +51,11 @@ func addSuiteFlags(fs *flag.FlagSet) *suiteFlags {
 		out:      fs.String("out", "", "also write results.json, .hgrm files, PNG and SVG plots and index.html to `DIR`"),
 		noPin:    fs.Bool("no-pin", false, "never pin the open loop's goroutines to CPUs"),
 		list:     fs.Bool("list", false, "list the scenarios and exit"),
+		config:   fs.String("config", "", "also run the routing configuration in `FILE` (with the demo components) as the scenario \"config\"; alone unless -scenario names others"),
 	}
 	fs.Usage = func() {
 		out := fs.Output()
-		fmt.Fprintln(out, "usage: hotpath [-quick] [-scenario LIST] [-rate N] [-duration D] [-out DIR] [-json]")
+		fmt.Fprintln(out, "usage: hotpath [-quick] [-scenario LIST] [-rate N] [-duration D] [-config FILE] [-out DIR] [-json]")
 		fmt.Fprintln(out, "       hotpath bench -compare OLD.json NEW.json")
 		fmt.Fprintln(out, "       hotpath VERB ... (hotpath help)")
 		fs.PrintDefaults()
@@ -63,8 +63,8 @@ func addSuiteFlags(fs *flag.FlagSet) *suiteFlags {
 	return f
 }
 
-// config turns the flags into a bench.Config.
-func (f *suiteFlags) config() bench.Config {
+// runConfig turns the flags into a bench.Config.
+func (f *suiteFlags) runConfig() bench.Config {
 	cfg := bench.DefaultConfig()
 	if *f.quick {
 		cfg = bench.QuickConfig()
@@ -86,8 +86,17 @@ func (f *suiteFlags) config() bench.Config {
 
 // runSuite runs the suite as the parsed flags f say.
 func runSuite(f *suiteFlags, stdout, stderr io.Writer) int {
+	scenarios := bench.Scenarios()
+	if *f.config != "" {
+		s, err := bench.ConfigScenario(*f.config)
+		if err != nil {
+			fmt.Fprintf(stderr, "hotpath: -config: %v\n", err)
+			return 1
+		}
+		scenarios = append(scenarios, s)
+	}
 	if *f.list {
-		for _, s := range bench.Scenarios() {
+		for _, s := range scenarios {
 			var impls []string
 			for _, im := range s.Impls {
 				impls = append(impls, im.Name)
@@ -96,19 +105,22 @@ func runSuite(f *suiteFlags, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
-	cfg := f.config()
+	cfg := f.runConfig()
 	if err := cfg.Validate(); err != nil {
 		fmt.Fprintf(stderr, "hotpath: %v\n", err)
 		return 2
 	}
-	if _, err := bench.Select(bench.Scenarios(), cfg.Scenarios); err != nil {
+	if *f.config != "" && len(cfg.Scenarios) == 0 {
+		cfg.Scenarios = []string{"config"}
+	}
+	if _, err := bench.Select(scenarios, cfg.Scenarios); err != nil {
 		fmt.Fprintf(stderr, "hotpath: -scenario: %v\n", err)
 		return 2
 	}
 	if isTerminal(stderr) {
 		cfg.Progress = progressLine(stderr)
 	}
-	rep, err := bench.Run(context.Background(), cfg, bench.Scenarios())
+	rep, err := bench.Run(context.Background(), cfg, scenarios)
 	if err != nil {
 		fmt.Fprintf(stderr, "hotpath: %v\n", err)
 		return 1

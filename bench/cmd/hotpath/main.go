@@ -3,6 +3,7 @@
 //
 //	hotpath [-quick] [-scenario LIST] [-rate N] [-duration D] [-out DIR] [-json]
 //	hotpath bench -compare OLD.json NEW.json
+//	hotpath tune [-config FILE]
 //	hotpath topology | c2c | jitter ...
 //
 // `hotpath help` lists the verbs; `hotpath VERB -h` describes one.
@@ -29,8 +30,7 @@ type command func(args []string, stdout, stderr io.Writer) int
 //
 //	func cmd<Verb>(args []string, stdout, stderr io.Writer) int
 //
-// and add its line here. Still to come, from their own branches: "wal" (cmdWAL), "routes"
-// (cmdRoutes), "tune" (cmdTune), "dlq" (cmdDLQ).
+// and add its line here. Still to come, from its own branch: "dlq" (cmdDLQ).
 func commands() map[string]command {
 	return map[string]command{
 		"bench":    cmdBench,
@@ -39,6 +39,7 @@ func commands() map[string]command {
 		"c2c":      cmdC2C,
 		"jitter":   cmdJitter,
 		"topology": cmdTopology,
+		"tune":     cmdTune,
 	}
 }
 
