@@ -486,6 +486,14 @@ func (s *reliableRoute) wakeWorker() {
 func (s *reliableRoute) close() error {
 	s.ckpt.stop()
 	var errs []error
+	// Read past the records the route has finished (retries that succeeded or were
+	// dead-lettered), up to the first it has not, so that the checkpoint covers them; before
+	// writing the front queue, whose records must stay past the checkpoint.
+	if err := s.spill.Sync(); err != nil {
+		errs = append(errs, err)
+	} else if !s.hasHeld && s.logErr == nil {
+		s.readOne()
+	}
 	kept := s.front.all()[:0]
 	for _, r := range s.front.all() {
 		if r.seq != 0 {
