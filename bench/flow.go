@@ -3,7 +3,9 @@ package bench
 import (
 	"errors"
 	"fmt"
+	"os"
 	"sync"
+	"time"
 
 	"github.com/hotpath-go/hotpath/engine"
 	"github.com/hotpath-go/hotpath/engine/config"
@@ -52,16 +54,25 @@ type flowInput struct {
 // them: prepare loads and probes.
 func newFlow(file string, src []byte) *flow { return &flow{file: file, src: src} }
 
-// load loads the configuration with a fresh set of demo components whose OnOrder is onOrder.
-func (f *flow) load(onOrder func(*events.Order)) (*config.Config, error) {
+// load loads the configuration with a fresh set of demo components whose OnOrder is onOrder,
+// and fresh tiers, which the caller closes after the engine that uses them has stopped.
+func (f *flow) load(onOrder func(*events.Order)) (*config.Config, *flowTiers, error) {
 	comps := config.NewRegistry()
 	d := demo.New()
 	d.OnOrder = onOrder
 	if err := d.Register(comps); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	l := config.Loader{Components: comps, Kinds: events.NewRegistry(), Tiers: demo.Tiers()}
-	return l.Load(f.file, f.src)
+	ts, err := newFlowTiers()
+	if err != nil {
+		return nil, nil, err
+	}
+	l := config.Loader{Components: comps, Kinds: events.NewRegistry(), Tiers: ts.Tiers}
+	cfg, err := l.Load(f.file, f.src)
+	if err != nil {
+		return nil, nil, errors.Join(err, ts.Close())
+	}
+	return cfg, ts, nil
 }
 
 // prepare loads the configuration, finds its inputs and probes them, once; it returns what it
@@ -72,7 +83,10 @@ func (f *flow) prepare() error {
 }
 
 func (f *flow) probe() error {
-	cfg, err := f.load(nil)
+	cfg, ts, err := f.load(nil)
+	if ts != nil {
+		defer func() { _ = ts.Close() }()
+	}
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrFlow, err)
 	}
@@ -119,11 +133,11 @@ func (f *flow) probe() error {
 func (f *flow) count(in flowInput) (int, error) {
 	var n int
 	var mu sync.Mutex // OnOrder may run on several workers
-	cfg, err := f.load(func(*events.Order) { mu.Lock(); n++; mu.Unlock() })
+	cfg, ts, err := f.load(func(*events.Order) { mu.Lock(); n++; mu.Unlock() })
 	if err != nil {
 		return 0, err
 	}
-	t := &flowTarget{f: f}
+	t := &flowTarget{f: f, tiers: ts}
 	ecfg := f.engineConfig(cfg, Env{})
 	ecfg.Wait, ecfg.PublishWait = ring.Parking(), ring.Parking()
 	if err := t.start(cfg, ecfg, []flowInput{in}); err != nil {
@@ -269,6 +283,7 @@ func kindName(k events.Kind) string {
 type flowTarget struct {
 	f     *flow
 	eng   *engine.Engine
+	tiers *flowTiers         // the loaded routes' tiers, closed after the engine stops
 	prods []*engine.Producer // by input
 	evs   []events.Raw       // by input, filled in place
 	next  int                // the input the next Send publishes first
@@ -295,10 +310,11 @@ func (t *flowTarget) Start(env Env) error {
 			t.mu.Unlock()
 		}
 	}
-	cfg, err := t.f.load(onOrder)
+	cfg, ts, err := t.f.load(onOrder)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrFlow, err)
 	}
+	t.tiers = ts
 	return t.start(cfg, t.f.engineConfig(cfg, env), t.f.inputs)
 }
 
@@ -358,9 +374,54 @@ func (t *flowTarget) Stop() error {
 		}
 	}
 	if t.eng != nil {
-		errs = append(errs, stopEngine(t.eng))
+		errs = append(errs, t.waitBacklog(), stopEngine(t.eng))
+	}
+	if t.tiers != nil {
+		errs = append(errs, t.tiers.Close())
+		t.tiers = nil
 	}
 	return errors.Join(errs...)
+}
+
+// flowTiers are the tiers of a flow's routes: hotpath's own (config.BuiltinTiers), the
+// reliable routes' logs in a temporary directory on disk, as a program would have them (and the
+// operating system's file system does not allocate per append, as an in-memory one would).
+type flowTiers struct {
+	*config.Tiers
+	dir string
+}
+
+func newFlowTiers() (*flowTiers, error) {
+	dir, err := os.MkdirTemp("", "hotpath-flow-")
+	if err != nil {
+		return nil, err
+	}
+	return &flowTiers{Tiers: config.BuiltinTiers(dir), dir: dir}, nil
+}
+
+// Close closes the tiers and removes their logs.
+func (t *flowTiers) Close() error {
+	return errors.Join(t.Tiers.Close(), os.RemoveAll(t.dir))
+}
+
+// waitBacklog waits until the reliable routes have replayed what they spilled (the engine's Stop
+// leaves a reliable backlog in its log for the next start, and the harness counts every event),
+// for at most a minute.
+func (t *flowTarget) waitBacklog() error {
+	if t.tiers == nil {
+		return nil
+	}
+	deadline := time.Now().Add(time.Minute)
+	for {
+		n, err := t.tiers.Backlog()
+		if err != nil || n == 0 {
+			return err
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%w: %d events still in the reliable routes' logs after a minute", ErrFlow, n)
+		}
+		time.Sleep(100 * time.Microsecond) // polling the log's position, not synchronising
+	}
 }
 
 var _ Target = (*flowTarget)(nil)

@@ -87,7 +87,33 @@ type RouteOptions struct {
 type Tiers struct {
 	mu      sync.RWMutex
 	specs   map[string]TierSpec
-	closers []io.Closer // tiers built by BuiltinTiers that hold files and goroutines
+	closers []io.Closer     // tiers built by BuiltinTiers that hold files and goroutines
+	backlog []reliableRoute // the reliable routes built by BuiltinTiers
+}
+
+// reliableRoute is one route's reliable tier, for Backlog.
+type reliableRoute struct {
+	t     *tiers.ReliableTier
+	route string
+}
+
+// Backlog returns how many events the reliable routes built by this registry hold in their
+// logs, waiting to be replayed or retried. A program that wants every accepted event delivered
+// before it stops waits for it to reach zero (engine.Stop leaves the backlog in the logs, for the
+// next start).
+func (t *Tiers) Backlog() (uint64, error) {
+	t.mu.RLock()
+	rs := t.backlog
+	t.mu.RUnlock()
+	var n uint64
+	for _, r := range rs {
+		k, err := r.t.Backlog(r.route)
+		if err != nil {
+			return n, err
+		}
+		n += k
+	}
+	return n, nil
 }
 
 // Close closes every tier the registry built that holds resources (the reliable tiers' logs).
@@ -95,7 +121,7 @@ type Tiers struct {
 func (t *Tiers) Close() error {
 	t.mu.Lock()
 	cs := t.closers
-	t.closers = nil
+	t.closers, t.backlog = nil, nil
 	t.mu.Unlock()
 	var errs []error
 	for _, c := range cs {
@@ -203,6 +229,9 @@ func BuiltinTiers(dir string) *Tiers {
 				return nil, err
 			}
 			t.track(rt)
+			t.mu.Lock()
+			t.backlog = append(t.backlog, reliableRoute{rt, o.Name})
+			t.mu.Unlock()
 			return rt, nil
 		}}
 	return t

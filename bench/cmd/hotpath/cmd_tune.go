@@ -120,7 +120,9 @@ func configWorkers(path string) (int, error) {
 	if err := demo.New().Register(comps); err != nil {
 		return 0, err
 	}
-	l := config.Loader{Components: comps, Tiers: demo.Tiers()}
+	ts := demo.Tiers()
+	defer func() { _ = ts.Close() }()
+	l := config.Loader{Components: comps, Tiers: ts}
 	cfg, err := l.LoadFile(path)
 	if err != nil {
 		return 0, err

@@ -34,6 +34,7 @@ type command func(args []string, stdout, stderr io.Writer) int
 func commands() map[string]command {
 	return map[string]command{
 		"bench":    cmdBench,
+		"dlq":      cmdDLQ,
 		"routes":   cmdRoutes,
 		"wal":      cmdWAL,
 		"c2c":      cmdC2C,
