@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hotpath-go/hotpath/engine"
@@ -161,6 +162,10 @@ func (f *flow) count(in flowInput) (int, error) {
 func (f *flow) engineConfig(cfg *config.Config, env Env) engine.Config {
 	c := engineConfig(env, f.workers)
 	c.RingSize, c.Batch, c.Backlog, c.Kinds = cfg.Engine.RingSize, cfg.Engine.Batch, cfg.Engine.Backlog, cfg.Engine.Kinds
+	// A flow's tiers have goroutines of their own (a reliable route's log flusher and
+	// checkpointer): busy-spinning workers and publishers on every CPU would starve them, so the
+	// flow's waits park even on dedicated CPUs.
+	c.Wait, c.PublishWait = ring.Parking(), ring.Parking()
 	return c
 }
 
@@ -284,6 +289,8 @@ type flowTarget struct {
 	f     *flow
 	eng   *engine.Engine
 	tiers *flowTiers         // the loaded routes' tiers, closed after the engine stops
+	sent  atomic.Int64       // events published by Send
+	got   atomic.Int64       // Orders that reached the timed point
 	prods []*engine.Producer // by input
 	evs   []events.Raw       // by input, filled in place
 	next  int                // the input the next Send publishes first
@@ -300,12 +307,14 @@ func (t *flowTarget) Start(env Env) error {
 	sink := env.Sink
 	onOrder := func(o *events.Order) {
 		t.out.e.Header = o.Header
+		t.got.Add(1)
 		sink(0, &t.out.e)
 	}
 	if t.f.shared {
 		onOrder = func(o *events.Order) {
 			t.mu.Lock()
 			t.out.e.Header = o.Header
+			t.got.Add(1)
 			sink(0, &t.out.e)
 			t.mu.Unlock()
 		}
@@ -359,6 +368,7 @@ func (t *flowTarget) Send(_, n int, fill Fill) error {
 		}
 	}
 	t.next = k
+	t.sent.Add(int64(n))
 	return nil
 }
 
@@ -414,11 +424,22 @@ func (t *flowTarget) waitBacklog() error {
 	deadline := time.Now().Add(time.Minute)
 	for {
 		n, err := t.tiers.Backlog()
-		if err != nil || n == 0 {
+		if err != nil {
 			return err
 		}
+		// What the routes spilled and have not replayed yet (a spill may not be in the log's
+		// count until its append completes).
+		for _, ri := range t.eng.Routes() {
+			if c, ok := t.eng.Counts(ri.Name); ok && c.Spilled > c.Replayed {
+				n += c.Spilled - c.Replayed
+			}
+		}
+		if want := t.sent.Load() * int64(t.f.fanout); n == 0 && (t.f.fanout == 0 || t.got.Load() >= want) {
+			return nil
+		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("%w: %d events still in the reliable routes' logs after a minute", ErrFlow, n)
+			return fmt.Errorf("%w: after a minute, %d events still in the reliable routes' logs and %d of %d Orders delivered",
+				ErrFlow, n, t.got.Load(), t.sent.Load()*int64(t.f.fanout))
 		}
 		time.Sleep(100 * time.Microsecond) // polling the log's position, not synchronising
 	}
