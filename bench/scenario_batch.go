@@ -42,24 +42,9 @@ type batchRing struct {
 func (t *batchRing) Shape() Shape { return batchShape() }
 
 func (t *batchRing) Start(env Env) error {
-	r, err := ring.NewSPSC[events.Raw](RingCap, ringWait(env.Dedicated))
-	if err != nil {
-		return err
-	}
+	r, err := drainedSPSC(env, &t.cs)
 	t.r = r
-	t.cs.spawn(env, 0, func() {
-		for {
-			lo, hi, err := r.Wait(BatchSize)
-			if err != nil {
-				return
-			}
-			for p := lo; p < hi; p++ {
-				env.Sink(0, r.Slot(p))
-			}
-			r.Release(hi)
-		}
-	})
-	return nil
+	return err
 }
 
 func (t *batchRing) Send(_, n int, fill Fill) error {
@@ -169,3 +154,25 @@ func (t *batchCopy) Send(_, n int, fill Fill) error {
 }
 
 func (t *batchCopy) Stop() error { return nil }
+
+// drainedSPSC returns an SPSC ring whose consumer, started through cs, takes every ready event
+// (up to BatchSize at a time) and hands each to Sink slot 0 in place.
+func drainedSPSC(env Env, cs *consumers) (*ring.SPSC[events.Raw], error) {
+	r, err := ring.NewSPSC[events.Raw](RingCap, ringWait(env.Dedicated))
+	if err != nil {
+		return nil, err
+	}
+	cs.spawn(env, 0, func() {
+		for {
+			lo, hi, err := r.Wait(BatchSize)
+			if err != nil {
+				return
+			}
+			for p := lo; p < hi; p++ {
+				env.Sink(0, r.Slot(p))
+			}
+			r.Release(hi)
+		}
+	})
+	return r, nil
+}

@@ -246,24 +246,9 @@ type routeRing struct {
 func (t *routeRing) Shape() Shape { return routeShape() }
 
 func (t *routeRing) Start(env Env) error {
-	r, err := ring.NewSPSC[events.Raw](RingCap, ringWait(env.Dedicated))
-	if err != nil {
-		return err
-	}
+	r, err := drainedSPSC(env, &t.cs)
 	t.r = r
-	t.cs.spawn(env, 0, func() {
-		for {
-			lo, hi, err := r.Wait(BatchSize)
-			if err != nil {
-				return
-			}
-			for p := lo; p < hi; p++ {
-				env.Sink(0, r.Slot(p))
-			}
-			r.Release(hi)
-		}
-	})
-	return nil
+	return err
 }
 
 func (t *routeRing) Send(_, n int, fill Fill) error {
