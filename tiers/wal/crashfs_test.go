@@ -114,22 +114,27 @@ func TestCrashMemFSRandom(t *testing.T) {
 
 // failOn returns a hook that fails the nth operation op on a path containing sub (n counts
 // from 1) with err, applying part bytes of a failing write; later operations pass, unless
-// sticky, when they all fail too. It also returns the count of operations seen after the nth.
+// sticky, when they all fail too. It also returns the count of operations op on the failed
+// file seen after the nth: a retry of what failed. (Operations on other files, such as the
+// preallocator syncing the next segment while the flusher fails, are not retries.) The hook
+// runs with the MemFS locked, so its own state needs no lock.
 func failOn(op Op, sub string, n int, part int, err error, sticky ...bool) (Hook, *atomic.Int64) {
 	var seen, after atomic.Int64
+	var failedPath string
 	return func(o Op, path string, size int) (int, error) {
 		if o != op || !strings.Contains(path, sub) {
 			return size, nil
 		}
 		c := seen.Add(1)
-		if int(c) == n || (int(c) > n && len(sticky) > 0 && sticky[0]) {
-			if int(c) > n {
-				after.Add(1)
-			}
+		if int(c) == n {
+			failedPath = path
 			return min(part, size), err
 		}
-		if int(c) > n {
+		if int(c) > n && path == failedPath {
 			after.Add(1)
+		}
+		if int(c) > n && len(sticky) > 0 && sticky[0] {
+			return min(part, size), err
 		}
 		return size, nil
 	}, &after
