@@ -271,6 +271,11 @@ func (r *MPMC[T]) Drain(max int, fn func(v *T, endOfBatch bool)) (int, error) {
 	return int(u - l), nil
 }
 
+// Ready reports whether an event is ready to be taken: one load of the head and one of its
+// slot's sequence, for a consumer's idle spin (it may be stale by the time the caller acts on it).
+// Any goroutine; no allocation.
+func (r *MPMC[T]) Ready() bool { return r.readyToTake() }
+
 func (r *MPMC[T]) readyToTake() bool {
 	h := r.head.Load()
 	return atomic.LoadUint64(&r.slots[h&r.mask].seq) >= h+1

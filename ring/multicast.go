@@ -339,6 +339,11 @@ func (c *Consumer[T]) Wait(max int) (lower, upper uint64, err error) {
 
 func (c *Consumer[T]) ready() bool { l, u := c.Poll(1); return u > l }
 
+// Ready reports whether an event is ready for this consumer: for an idle spin that must cost as
+// little as possible per check (one load of the next slot's sequence, or of the dependencies'
+// positions). Consumer only; no allocation.
+func (c *Consumer[T]) Ready() bool { return c.ready() }
+
 // finished reports whether nothing more will ever be ready for this consumer.
 func (c *Consumer[T]) finished() bool {
 	if !c.r.closed.Load() {

@@ -61,6 +61,9 @@ func (r *SPSC[T]) Poll(max int) (lower, upper uint64) { return r.c.Poll(max) }
 // Wait is Poll that waits until something is ready; ErrClosed once closed and drained.
 func (r *SPSC[T]) Wait(max int) (lower, upper uint64, err error) { return r.c.Wait(max) }
 
+// Ready reports whether an event is ready (see Consumer.Ready). Consumer only.
+func (r *SPSC[T]) Ready() bool { return r.c.Ready() }
+
 // Release hands back every position below upper. Consumer only.
 func (r *SPSC[T]) Release(upper uint64) { r.c.Release(upper) }
 
