@@ -138,7 +138,13 @@ func (w *worker) loop() {
 			continue
 		}
 		if s.Spin < 0 || idle < s.Spin {
-			w.probe()
+			if w.probe() > 0 {
+				if e.state.Load() >= stateStopping {
+					w.activity.Add(1)
+				}
+				idle = 0
+				continue
+			}
 		} else {
 			runtime.Gosched()
 		}
@@ -150,22 +156,29 @@ func (w *worker) loop() {
 const probeSpins = 32
 
 // probe is the idle worker's spin: it checks whether any lane has an event, up to probeSpins
-// times, and returns as soon as one has. A check is a load or two of lines that stay in this
-// core's cache until a producer writes them, so the worker sees an event within one check of
-// its publication (a few ns), rather than within one whole pass (its bookkeeping, plus the PAUSE
-// this loop used to make: ~20-25 ns later on average, measured on the 2-vCPU VM); the pass's
-// bookkeeping (stop flags, tier ticks, drain rounds) still runs every probeSpins checks. No PAUSE:
-// on the project's VMs a PAUSE costs ~26 ns, all of it added to the hand-off it delays, and the
-// placement gives spinning workers whole cores (no SMT twin to yield to).
-func (w *worker) probe() {
+// times, and as soon as one has, drains that lane (one batch, as pass would) and returns how
+// many events it took. A check is a load or two of lines that stay in this core's cache until a
+// producer writes them, so the worker starts on an event within one check of its publication,
+// rather than within one whole pass (its bookkeeping, plus the PAUSE this loop used to make);
+// the pass's bookkeeping (stop flags, backlog, tier ticks, drain rounds) still runs after every
+// batch and every probeSpins checks. While the worker's backlog is not empty it leaves external
+// lanes alone, as pass does. No PAUSE: on the project's VMs a PAUSE costs ~26 ns, all of it
+// added to the hand-off it delays, and the placement gives spinning workers whole cores (no SMT
+// twin to yield to).
+func (w *worker) probe() int {
 	lanes := *w.lanes.Load()
+	throttled := w.out.backlogged > 0
 	for range probeSpins {
 		for _, l := range lanes {
+			if throttled && l.external() {
+				continue
+			}
 			if l.ready() {
-				return
+				return l.drain(w)
 			}
 		}
 	}
+	return 0
 }
 
 // signal wakes the worker if it is parked.
