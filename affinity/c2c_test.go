@@ -156,6 +156,22 @@ func TestMeasureJitter(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, rs, 1)
 	assert.Positive(t, rs[0].Stalls[0].Count, "every read is more than 1ns after the previous")
+	assert.InDelta(t, 1, rs[0].StalledFraction, 0.01, "with a 1ns threshold, all the time is in gaps")
+	assert.Equal(t, rs[0].Duration, rs[0].Stalled)
+
+	procs := runtime.GOMAXPROCS(0)
+	rs, err = MeasureJitter(JitterConfig{Duration: 20 * time.Millisecond, Together: true})
+	require.NoError(t, err)
+	require.Len(t, rs, allowed.Len())
+	for i, r := range rs {
+		assert.Equal(t, allowed.CPUs()[i], r.CPU)
+		assert.True(t, r.Together)
+		assert.GreaterOrEqual(t, r.Duration, 20*time.Millisecond)
+		assert.GreaterOrEqual(t, r.StalledFraction, 0.0)
+		assert.LessOrEqual(t, r.StalledFraction, 1.0)
+		assert.LessOrEqual(t, r.Stalled, r.Duration)
+	}
+	assert.Equal(t, procs, runtime.GOMAXPROCS(0), "GOMAXPROCS restored")
 
 	_, err = MeasureJitter(JitterConfig{CPUs: NewCPUSet(allowed.CPUs()[allowed.Len()-1] + 1), Duration: time.Millisecond})
 	assert.ErrorIs(t, err, ErrCPUNotAllowed)

@@ -3,6 +3,8 @@ package affinity
 import (
 	"errors"
 	"fmt"
+	"runtime"
+	"sync"
 	"time"
 )
 
@@ -17,6 +19,11 @@ type JitterConfig struct {
 	// Thresholds are the gap sizes counted as stalls, ascending (default
 	// 1us, 10us, 1ms).
 	Thresholds []time.Duration
+	// Together probes every CPU at the same time instead of one after the
+	// other: what a process whose pinned spinners fill the machine sees (a
+	// host or kernel that needs a CPU must then take it from a spinner). It
+	// raises GOMAXPROCS to one more than the CPUs probed while it runs.
+	Together bool
 }
 
 // DefaultJitterDuration is the probe's time per CPU.
@@ -58,6 +65,12 @@ type JitterResult struct {
 	Loops    int64         `json:"loops"`   // clock reads
 	MaxGap   time.Duration `json:"max_gap"` // longest time between two reads
 	Stalls   []Stalls      `json:"stalls"`  // one per threshold, ascending
+	// Stalled is the time lost in gaps above the first threshold, and
+	// StalledFraction that time over Duration: the share of events that a
+	// latency-critical thread on this CPU would see delayed, at any rate.
+	Stalled         time.Duration `json:"stalled"`
+	StalledFraction float64       `json:"stalled_fraction"`
+	Together        bool          `json:"together"` // probed while every other CPU was too
 }
 
 // MeasureJitter pins a spinner to each CPU in turn (as OpenHFT's
@@ -65,7 +78,8 @@ type JitterResult struct {
 // for cfg.Duration and counts the gaps between reads above each threshold:
 // interrupts, other tasks, the Go runtime's own preemption (sysmon
 // preempts a goroutine running for over 10ms), and on a VM the host. A quiet,
-// isolated core shows almost none. It takes len(CPUs) * Duration. Call it
+// isolated core shows almost none. It takes len(CPUs) * Duration (Duration
+// with Together). Call it
 // from a goroutine that is not pinned. Where pinning is unsupported the
 // probe runs unpinned once and says so (Pinned false).
 func MeasureJitter(cfg JitterConfig) ([]JitterResult, error) {
@@ -90,6 +104,9 @@ func MeasureJitter(cfg JitterConfig) ([]JitterResult, error) {
 		}
 		cpus = allowed
 	}
+	if cfg.Together {
+		return probeTogether(cpus.CPUs(), cfg)
+	}
 	var out []JitterResult
 	for _, c := range cpus.CPUs() {
 		r, err := probePinned(c, cfg)
@@ -97,6 +114,29 @@ func MeasureJitter(cfg JitterConfig) ([]JitterResult, error) {
 			return nil, err
 		}
 		out = append(out, r)
+	}
+	return out, nil
+}
+
+// probeTogether runs probePinned on every CPU of cpus at once, with GOMAXPROCS raised so that
+// the spinners, each holding a P, leave one for the runtime.
+func probeTogether(cpus []int, cfg JitterConfig) ([]JitterResult, error) {
+	prev := SetGOMAXPROCS(max(runtime.GOMAXPROCS(0), len(cpus)+1))
+	defer SetGOMAXPROCS(prev)
+	out := make([]JitterResult, len(cpus))
+	errs := make([]error, len(cpus))
+	var wg sync.WaitGroup
+	for i, c := range cpus {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i], errs[i] = probePinned(c, cfg)
+			out[i].Together = true
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -128,12 +168,13 @@ func probe(cpu int, pinned bool, cfg JitterConfig) JitterResult {
 	start := time.Now()
 	end := cfg.Duration
 	prev := time.Duration(0)
-	var maxGap time.Duration
+	var maxGap, stalled time.Duration
 	var loops int64
 	for {
 		now := time.Since(start) // monotonic
 		loops++
 		if gap := now - prev; gap > first {
+			stalled += gap
 			for i, t := range cfg.Thresholds {
 				if gap > t {
 					counts[i]++
@@ -149,7 +190,10 @@ func probe(cpu int, pinned bool, cfg JitterConfig) JitterResult {
 		}
 	}
 	elapsed := prev
-	r := JitterResult{CPU: cpu, Pinned: pinned, Duration: elapsed, Loops: loops, MaxGap: maxGap}
+	r := JitterResult{CPU: cpu, Pinned: pinned, Duration: elapsed, Loops: loops, MaxGap: maxGap, Stalled: stalled}
+	if elapsed > 0 {
+		r.StalledFraction = float64(stalled) / float64(elapsed)
+	}
 	for i, t := range cfg.Thresholds {
 		r.Stalls = append(r.Stalls, Stalls{Threshold: t, Count: counts[i], PerSecond: float64(counts[i]) / elapsed.Seconds()})
 	}

@@ -8,6 +8,7 @@ import (
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
+	"github.com/hotpath-go/hotpath/affinity"
 	"github.com/hotpath-go/hotpath/events"
 )
 
@@ -54,6 +55,15 @@ func (o openLoop) run(t Target) (openOutcome, error) {
 	sh := normalShape(t.Shape())
 	var out openOutcome
 	pl := newPlacement(o.cpus, sh.Producers, sh.Consumers)
+	if pl.pinned() {
+		// One P more than the pinned goroutines, which spin and keep theirs: the runtime's
+		// goroutines and the Target's own (a log's flusher, timers) then find a P at once,
+		// instead of waiting for the scheduler to preempt a spinner (up to 10 ms; it showed as
+		// millisecond tails at p99.9). An engine that pins raises GOMAXPROCS the same way for
+		// its workers, not for the harness's producers.
+		prev := affinity.SetGOMAXPROCS(max(runtime.GOMAXPROCS(0), sh.Producers+sh.Consumers+1))
+		defer affinity.SetGOMAXPROCS(prev)
+	}
 
 	recs := make([]*slotRecorder, sh.Sinks)
 	for i := range recs {

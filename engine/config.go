@@ -46,8 +46,11 @@ type Config struct {
 	// never touched. Stop restores the previous value when Start changed it.
 	GOMAXPROCS int
 	// Wait is what an idle worker does: spin, yield, then (if Park) sleep until a producer wakes
-	// it or MaxNap passes. The zero value means ring.Parking(). Dedicated, pinned cores want
-	// ring.BusySpin().
+	// it or MaxNap passes. The zero value means ring.Responsive(): spin through gaps between
+	// events of up to 50 µs (so a busy route never pays a wake-up, tens of microseconds for a
+	// thread-locked goroutine), yield up to 1 ms, then park (an idle engine costs ~0% CPU).
+	// ring.Parking() parks within microseconds of idling, for engines that share their CPUs
+	// with other work; dedicated, pinned cores want ring.BusySpin().
 	Wait ring.Wait
 	// PublishWait is what a publisher does while a Block route's lane is full: spin, yield, then
 	// (if Park) nap in growing steps up to MaxNap. The zero value means ring.Parking().
@@ -95,7 +98,7 @@ func (c Config) withDefaults() Config {
 		c.Backlog = DefaultBacklog
 	}
 	if c.Wait == (ring.Wait{}) {
-		c.Wait = ring.Parking()
+		c.Wait = ring.Responsive()
 	}
 	if c.PublishWait == (ring.Wait{}) {
 		c.PublishWait = ring.Parking()

@@ -7,6 +7,7 @@ import (
 
 	"github.com/hotpath-go/hotpath/engine/metrics"
 	"github.com/hotpath-go/hotpath/events"
+	"github.com/hotpath-go/hotpath/ring"
 )
 
 // Engine-reserved bits of Header.Flags (events reserves bits 16..31 for hotpath; bit 31 is
@@ -184,6 +185,12 @@ func (s *sender) full(l *spscLane, g *group, h *events.Header, p *[events.Payloa
 	}
 	wt := e.cfg.PublishWait
 	nap := time.Microsecond
+	timed := wt.SpinFor > 0 || wt.YieldFor > 0
+	var start time.Time
+	var waited time.Duration
+	if timed {
+		start = time.Now()
+	}
 	for i := 0; ; i++ {
 		if pos, ok := l.ring.TryReserve(1); ok {
 			return pos, true, nil
@@ -194,10 +201,13 @@ func (s *sender) full(l *spscLane, g *group, h *events.Header, p *[events.Payloa
 		if l.w.sleeping.Load() {
 			l.w.signal()
 		}
-		switch {
-		case wt.Spin < 0 || i < wt.Spin:
+		if i&63 == 63 && timed {
+			waited = time.Since(start)
+		}
+		switch wt.Stage(i, waited) {
+		case ring.StageSpin:
 			cpuRelax()
-		case wt.Yield < 0 || i < wt.Spin+wt.Yield || !wt.Park:
+		case ring.StageYield:
 			runtime.Gosched()
 		default:
 			time.Sleep(nap)

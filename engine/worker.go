@@ -8,6 +8,7 @@ import (
 
 	"github.com/hotpath-go/hotpath/engine/metrics"
 	"github.com/hotpath-go/hotpath/events"
+	"github.com/hotpath-go/hotpath/ring"
 )
 
 // worker is one of the engine's goroutines: locked to its OS thread (pinned to a CPU when
@@ -92,10 +93,12 @@ func (w *worker) loop() {
 	e := w.eng
 	s := e.cfg.Wait
 	idle := 0
+	var idleFrom int64       // when the current idle stretch began (time-bounded waits only)
+	var waited time.Duration // how long it has lasted, refreshed every 16 empty passes
 	for !e.abort.Load() {
 		round := e.round.Load()
-		parking := s.Park && w.out.backlogged == 0 &&
-			(s.Spin >= 0 && s.Yield >= 0 && idle >= s.Spin+s.Yield)
+		stage := s.Stage(idle, waited)
+		parking := stage == ring.StagePark && w.out.backlogged == 0
 		if parking {
 			w.sleeping.Store(true)
 		}
@@ -106,7 +109,7 @@ func (w *worker) loop() {
 			if e.state.Load() >= stateStopping {
 				w.activity.Add(1)
 			}
-			idle = 0
+			idle, waited = 0, 0
 			continue
 		}
 		if e.exit.Load() {
@@ -137,16 +140,24 @@ func (w *worker) loop() {
 			w.sleeping.Store(false)
 			continue
 		}
-		if s.Spin < 0 || idle < s.Spin {
+		if stage == ring.StageSpin {
 			if w.probe() > 0 {
 				if e.state.Load() >= stateStopping {
 					w.activity.Add(1)
 				}
-				idle = 0
+				idle, waited = 0, 0
 				continue
 			}
 		} else {
 			runtime.Gosched()
+		}
+		if s.SpinFor > 0 || s.YieldFor > 0 {
+			switch {
+			case idle == 0:
+				idleFrom, waited = e.clock.Nanotime(), 0
+			case idle&15 == 0:
+				waited = time.Duration(e.clock.Nanotime() - idleFrom)
+			}
 		}
 		idle++
 	}

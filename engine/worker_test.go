@@ -7,12 +7,14 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/hotpath-go/hotpath/affinity"
 	"github.com/hotpath-go/hotpath/events"
+	"github.com/hotpath-go/hotpath/ring"
 )
 
 // TestPanicsAreRecovered: a handler that panics on some events is recovered, counted on its
@@ -236,4 +238,37 @@ func TestRealPinning(t *testing.T) {
 	require.NoError(t, p.Close())
 	stop(t, e)
 	assert.Equal(t, int64(cpu), on.Load())
+}
+
+// TestIdleWorkerParks: a worker whose wait ends in parking (by counts or by time) parks once
+// idle, and the next publish wakes it; one that busy-spins never parks.
+func TestIdleWorkerParks(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		wait ring.Wait
+	}{
+		{"Parking", ring.Parking()},
+		{"Responsive", ring.Responsive()},
+		{"time-bounded, short", ring.Wait{SpinFor: 20 * time.Microsecond, YieldFor: 20 * time.Microsecond, Park: true}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := testConfig(1)
+			cfg.Wait = tt.wait
+			e := newTestEngine(t, cfg)
+			var got atomic.Int64
+			require.NoError(t, e.Register(Route{Source: "feed", Target: To(HandlerFunc[events.MarketData](func(*events.MarketData) { got.Add(1) }))}))
+			require.NoError(t, e.Start())
+			p, err := e.NewProducer("feed")
+			require.NoError(t, err)
+			w := e.workers[0]
+			for round := 1; round <= 3; round++ {
+				require.Eventually(t, w.sleeping.Load, 10*time.Second, 100*time.Microsecond, "round %d: the idle worker parks", round)
+				ev := md("AAPL", 1, 0)
+				require.NoError(t, Publish(p, &ev))
+				require.Eventually(t, func() bool { return got.Load() == int64(round) }, 10*time.Second, 100*time.Microsecond, "round %d: the parked worker wakes", round)
+			}
+			require.NoError(t, p.Close())
+			stop(t, e)
+		})
+	}
 }

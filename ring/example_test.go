@@ -3,6 +3,7 @@ package ring_test
 import (
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/hotpath-go/hotpath/events"
 	"github.com/hotpath-go/hotpath/ring"
@@ -154,4 +155,13 @@ func ExampleParking() {
 	r, _ := ring.NewSPSC[events.Raw](1024, ring.WithWait(ring.Parking()))
 	fmt.Println(r.Cap())
 	// Output: 1024
+}
+
+func ExampleResponsive() {
+	// Consumers spin through gaps between events shorter than 50 µs, yield up to 1 ms, then
+	// park: no wake-up on the path of a busy route, ~0% CPU for an idle one.
+	r, _ := ring.NewSPSC[events.Raw](1024, ring.WithWait(ring.Responsive()))
+	w := ring.Responsive()
+	fmt.Println(r.Cap(), w.Stage(0, 10*time.Microsecond), w.Stage(0, 500*time.Microsecond), w.Stage(0, 2*time.Millisecond))
+	// Output: 1024 spin yield park
 }

@@ -2,6 +2,7 @@ package ring
 
 import (
 	"runtime"
+	"strconv"
 
 	"github.com/hotpath-go/hotpath/internal/membarrier"
 	"sync"
@@ -25,6 +26,65 @@ type Wait struct {
 	Spin  int  // busy-spin iterations before yielding; < 0: spin forever
 	Yield int  // runtime.Gosched calls before parking; < 0: yield forever
 	Park  bool // park after spinning and yielding (consumers: until woken; producers: nap)
+
+	// SpinFor and YieldFor, when either is set, bound the two stages by time instead of by
+	// counts (Spin and Yield are then ignored): the waiter spins for SpinFor, then yields
+	// until SpinFor+YieldFor has passed since it began to wait, then parks (if Park) or
+	// yields on. A zero stage is skipped. Time is read once per 64 checks, so the bounds are
+	// approximate (and cost nothing per check). A count is a poor unit for a wait that
+	// must cover a gap between events: one spin check costs ~1 ns on one machine and ~10 on
+	// another, and a Gosched from microseconds to milliseconds.
+	SpinFor  time.Duration
+	YieldFor time.Duration
+}
+
+// timed reports whether the stages are bounded by time.
+func (s Wait) timed() bool { return s.SpinFor > 0 || s.YieldFor > 0 }
+
+// Stage is what a waiter does at some point of its wait, as Wait.Stage says.
+type Stage uint8
+
+// The stages of a wait, in order.
+const (
+	StageSpin  Stage = iota // busy-spin: check again at once
+	StageYield              // runtime.Gosched, then check again
+	StagePark               // park (consumers) or nap (producers) until woken or a timeout
+)
+
+// String names the stage: "spin", "yield" or "park".
+func (s Stage) String() string {
+	switch s {
+	case StageSpin:
+		return "spin"
+	case StageYield:
+		return "yield"
+	case StagePark:
+		return "park"
+	}
+	return "Stage(" + strconv.Itoa(int(s)) + ")"
+}
+
+// Stage returns the stage of a wait that has made checks checks (0 for the first) and has
+// lasted waited so far. waited matters only for time-bounded strategies (SpinFor, YieldFor);
+// callers may pass a value refreshed once every 64 checks. Without Park, the last stage is
+// StageYield (or StageSpin for a Spin < 0).
+func (s Wait) Stage(checks int, waited time.Duration) Stage {
+	if s.timed() {
+		switch {
+		case waited < s.SpinFor:
+			return StageSpin
+		case waited < s.SpinFor+s.YieldFor || !s.Park:
+			return StageYield
+		}
+		return StagePark
+	}
+	switch {
+	case s.Spin < 0 || checks < s.Spin:
+		return StageSpin
+	case s.Yield < 0 || checks < s.Spin+s.Yield || !s.Park:
+		return StageYield
+	}
+	return StagePark
 }
 
 // MaxNap is the longest nap of a parked producer between checks for room.
@@ -45,6 +105,17 @@ func SpinYield() Wait { return Wait{Spin: 100, Yield: -1} }
 // spinners delay the goroutines they wait for), yields a little, then parks: an idle ring costs ~0% CPU and a parked
 // waiter is woken within microseconds of the next publish.
 func Parking() Wait { return Wait{Spin: 64, Yield: 20, Park: true} }
+
+// Responsive spins for 50 µs, yields up to 1 ms, then parks: for a latency-critical engine on
+// CPUs it shares, where events come often but not back to back. A gap between events shorter
+// than 50 µs (anything above 20k events/s) finds the waiter spinning, so the next event pays no
+// wake-up (a parked goroutine locked to its thread takes tens of microseconds to wake on a VM,
+// and can take milliseconds); the yield stage lets the process's other goroutines (a log's
+// flusher, the garbage collector) run; an engine idle for over a millisecond parks and costs
+// ~0% CPU. It costs a CPU per waiter while events keep coming.
+func Responsive() Wait {
+	return Wait{SpinFor: 50 * time.Microsecond, YieldFor: time.Millisecond, Park: true}
+}
 
 // waiters is where consumers of a ring park. The hand-shake is the asymmetric form of Dekker's:
 // a publisher stores the sequence (a release store: a plain MOV on amd64) and then reads n; a
@@ -85,34 +156,30 @@ func (w *waiters) close() { w.wakeSlow() }
 // It is the slow path of every blocking operation; fast paths try once before calling it. With
 // nap set, parking is napping (see Wait) and nobody needs to wake the waiter.
 func (w *waiters) await(s Wait, nap bool, ready func() bool, done func() bool) bool {
-	for i := 0; s.Spin < 0 || i < s.Spin; i++ {
+	var start time.Time
+	var waited time.Duration
+	if s.timed() {
+		start = time.Now()
+	}
+	for i := 0; ; i++ {
 		if ready() {
 			return true
 		}
 		if done() {
 			return false
 		}
-		spinPause(i)
-	}
-	for i := 0; s.Yield < 0 || i < s.Yield; i++ {
-		if ready() {
-			return true
+		if i&63 == 63 && s.timed() {
+			waited = time.Since(start)
 		}
-		if done() {
-			return false
-		}
-		runtime.Gosched()
-	}
-	if !s.Park {
-		for {
-			if ready() {
-				return true
-			}
-			if done() {
-				return false
-			}
+		switch s.Stage(i, waited) {
+		case StageSpin:
+			spinPause(i)
+			continue
+		case StageYield:
 			runtime.Gosched()
+			continue
 		}
+		break
 	}
 	if nap {
 		// A full ring is normal under load: keep yielding for napAfter before the first nap

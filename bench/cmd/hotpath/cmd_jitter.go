@@ -11,17 +11,19 @@ import (
 	"github.com/hotpath-go/hotpath/affinity"
 )
 
-// cmdJitter implements `hotpath jitter [-duration D] [-cpus LIST] [-json]`:
-// a pinned spinner on each CPU in turn counts the gaps in its run, so that
-// a user sees which cores are quiet before pinning to them.
+// cmdJitter implements `hotpath jitter [-duration D] [-cpus LIST] [-together] [-json]`:
+// a pinned spinner on each CPU in turn (or on all at once, with -together)
+// counts the gaps in its run, so that a user sees which cores are quiet
+// before pinning to them, and what share of the time a spinner loses.
 func cmdJitter(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("jitter", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	duration := fs.Duration("duration", affinity.DefaultJitterDuration, "time to probe each CPU")
 	cpuList := fs.String("cpus", "", "CPUs to probe, as a list (default: all allowed)")
 	asJSON := fs.Bool("json", false, "print the results as JSON")
+	together := fs.Bool("together", false, "probe every CPU at once (as pinned spinners filling the machine see it)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: hotpath jitter [-duration D] [-cpus LIST] [-json]")
+		fmt.Fprintln(stderr, "usage: hotpath jitter [-duration D] [-cpus LIST] [-together] [-json]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -31,7 +33,7 @@ func cmdJitter(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "jitter: unexpected arguments %q\n", fs.Args())
 		return 2
 	}
-	cfg := affinity.JitterConfig{Duration: *duration}
+	cfg := affinity.JitterConfig{Duration: *duration, Together: *together}
 	if *cpuList != "" {
 		set, err := affinity.ParseCPUList(*cpuList)
 		if err != nil {
@@ -59,14 +61,18 @@ func cmdJitter(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "stalls per second seen by a pinned spinner (%v per CPU)\n", *duration)
+	how := "one CPU at a time"
+	if *together {
+		how = "every CPU at once"
+	}
+	fmt.Fprintf(&b, "stalls per second seen by a pinned spinner (%v per CPU, %s)\n", *duration, how)
 	fmt.Fprintf(&b, "%4s %12s", "cpu", "reads/s")
 	if len(results) > 0 {
 		for _, s := range results[0].Stalls {
 			fmt.Fprintf(&b, " %10s", ">"+s.Threshold.String())
 		}
 	}
-	fmt.Fprintf(&b, " %10s\n", "max gap")
+	fmt.Fprintf(&b, " %10s %8s\n", "max gap", "stalled")
 	for _, r := range results {
 		cpu := fmt.Sprint(r.CPU)
 		if !r.Pinned {
@@ -76,7 +82,7 @@ func cmdJitter(args []string, stdout, stderr io.Writer) int {
 		for _, s := range r.Stalls {
 			fmt.Fprintf(&b, " %10.1f", s.PerSecond)
 		}
-		fmt.Fprintf(&b, " %10s\n", r.MaxGap.Round(time.Microsecond/10))
+		fmt.Fprintf(&b, " %10s %7.3f%%\n", r.MaxGap.Round(time.Microsecond/10), 100*r.StalledFraction)
 	}
 	if _, err := io.WriteString(stdout, b.String()); err != nil {
 		fmt.Fprintf(stderr, "jitter: %v\n", err)
