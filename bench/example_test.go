@@ -31,6 +31,7 @@ func ExampleRun() {
 	// spsc hotpath true chan
 	// spsc chan true chan
 	// spsc workiva true chan
+	// spsc workiva-pool true chan
 }
 
 func ExampleScenarios() {
@@ -42,9 +43,9 @@ func ExampleScenarios() {
 		fmt.Printf("%s: %s (baseline %s)\n", s.Name, strings.Join(impls, ", "), s.Baseline)
 	}
 	// Output:
-	// spsc: hotpath, chan, workiva (baseline chan)
+	// spsc: hotpath, chan, workiva, workiva-pool (baseline chan)
 	// spsc-batch64: hotpath, chan, copy (baseline chan)
-	// mpmc-2p2c: hotpath, vyukov, chan, workiva (baseline chan)
+	// mpmc-2p2c: hotpath, vyukov, chan, workiva, workiva-pool (baseline chan)
 	// multicast-1p2c: hotpath, chan (baseline chan)
 	// route-e2e: hotpath, chan, ring (baseline chan)
 	// route-e2e-1m: hotpath, chan (baseline chan)

@@ -50,6 +50,8 @@ func implColor(impl string, i int) color.RGBA {
 		return color.RGBA{255, 127, 14, 255}
 	case "workiva":
 		return color.RGBA{44, 160, 44, 255}
+	case "workiva-pool":
+		return color.RGBA{152, 223, 138, 255}
 	case "raw", "copy":
 		return color.RGBA{127, 127, 127, 255}
 	}

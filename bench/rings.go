@@ -12,9 +12,11 @@ import (
 )
 
 // RingCap is the capacity, in events, of every queue in the ring scenarios: our rings, the
-// channels (in events, so 16 batches of 64 for the batch scenario) and Workiva's RingBuffer.
-// It is the capacity ring/bench_test.go uses.
-const RingCap = 1024
+// channels (in events, so 1024 batches of 64 for the batch scenario) and Workiva's RingBuffer.
+// It is the capacity ring/bench_test.go uses, and why: 65536 events (4 MiB of slots) is past
+// the L2 cache of a core, so the lines of a ring reach the other core through the shared L3
+// rather than by a snoop of the other core's L2 for every slot (see BenchmarkSPSCSize).
+const RingCap = 65536
 
 // workivaPool is how many events each producer cycles through when it hands Workiva's
 // RingBuffer (which holds interface{} values) pointers instead of values: four times the
@@ -55,14 +57,18 @@ type scratch struct {
 }
 
 // workivaQueue is Workiva's RingBuffer as the harness drives it. The RingBuffer holds
-// interface{} values; boxing each event would allocate, so each producer owns a pool of slots
-// and puts pointers to them (a pointer in an interface{} is not boxed). A consumer copies the
+// interface{} values. Boxed (the "workiva" implementations), each event goes in by value, as
+// the API takes it: Go boxes the 56-byte struct, one allocation per event, and the consumer
+// copies it out of the box. Otherwise ("workiva-pool", Workiva's best case) each producer owns
+// a pool of slots and puts pointers to them (a pointer in an interface{} is not boxed). A consumer copies the
 // event out and hands the slot back by clearing its busy flag, which the producer checks
 // before reusing it: without that hand-back a slow consumer could still be copying an event
 // the producer is overwriting (a data race; the pool, four times the ring, makes the wait all
 // but impossible, but only the flag makes it correct). A consumer stops at the stop sentinel
 // (one put per consumer).
 type workivaQueue struct {
+	boxed bool
+	sc    []scratch // boxed: per producer, the event being filled
 	rb    *queue.RingBuffer
 	pools [][]workivaSlot
 	next  []uint64 // per producer, 8 words apart: the pool index of its next event
@@ -76,8 +82,12 @@ type workivaSlot struct {
 	e    events.Raw
 }
 
-func newWorkivaQueue(producers int) *workivaQueue {
-	q := &workivaQueue{rb: queue.NewRingBuffer(RingCap), stop: new(workivaSlot), next: make([]uint64, producers*8)}
+func newWorkivaQueue(producers int, boxed bool) *workivaQueue {
+	q := &workivaQueue{boxed: boxed, rb: queue.NewRingBuffer(RingCap), stop: new(workivaSlot), next: make([]uint64, producers*8)}
+	if boxed {
+		q.sc = make([]scratch, producers)
+		return q
+	}
 	for range producers {
 		q.pools = append(q.pools, make([]workivaSlot, workivaPool))
 	}
@@ -85,6 +95,16 @@ func newWorkivaQueue(producers int) *workivaQueue {
 }
 
 func (q *workivaQueue) send(p, n int, fill Fill) error {
+	if q.boxed {
+		e := &q.sc[p].e
+		for i := range n {
+			fill(i, e)
+			if err := q.rb.Put(*e); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	pool := q.pools[p]
 	next := &q.next[p*8]
 	for i := range n {
@@ -111,12 +131,16 @@ func (q *workivaQueue) consume(env Env, c, slot int) {
 			if err != nil {
 				return
 			}
-			s := x.(*workivaSlot)
-			if s == q.stop {
-				return
+			switch x := x.(type) {
+			case events.Raw:
+				*v = x
+			case *workivaSlot:
+				if x == q.stop {
+					return
+				}
+				*v = x.e
+				x.busy.Store(false)
 			}
-			*v = s.e
-			s.busy.Store(false)
 			env.Sink(slot, v)
 		}
 	})

@@ -21,6 +21,7 @@ func MPMC2P2C() Scenario {
 			{Name: "vyukov", New: func() (Target, error) { return &mpmcRing{}, nil }},
 			{Name: "chan", New: func() (Target, error) { return &mpmcChan{}, nil }},
 			{Name: "workiva", New: func() (Target, error) { return &mpmcWorkiva{}, nil }},
+			{Name: "workiva-pool", New: func() (Target, error) { return &mpmcWorkiva{pool: true}, nil }},
 		},
 	}
 }
@@ -159,12 +160,15 @@ func (t *mpmcChan) Stop() error {
 }
 
 // mpmcWorkiva is Workiva's RingBuffer with two producers and two consumers.
-type mpmcWorkiva struct{ q *workivaQueue }
+type mpmcWorkiva struct {
+	q    *workivaQueue
+	pool bool // workiva-pool: pointers into pools, not boxed values
+}
 
 func (t *mpmcWorkiva) Shape() Shape { return mpmcShape() }
 
 func (t *mpmcWorkiva) Start(env Env) error {
-	t.q = newWorkivaQueue(2)
+	t.q = newWorkivaQueue(2, !t.pool)
 	t.q.consume(env, 0, 0)
 	t.q.consume(env, 1, 1)
 	return nil

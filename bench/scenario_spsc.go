@@ -17,6 +17,7 @@ func SPSC() Scenario {
 			{Name: "hotpath", New: func() (Target, error) { return &spscRing{}, nil }},
 			{Name: "chan", New: func() (Target, error) { return &spscChan{}, nil }},
 			{Name: "workiva", New: func() (Target, error) { return &spscWorkiva{}, nil }},
+			{Name: "workiva-pool", New: func() (Target, error) { return &spscWorkiva{pool: true}, nil }},
 		},
 	}
 }
@@ -111,12 +112,15 @@ func (t *spscChan) Stop() error {
 }
 
 // spscWorkiva is Workiva's RingBuffer with one producer and one consumer.
-type spscWorkiva struct{ q *workivaQueue }
+type spscWorkiva struct {
+	q    *workivaQueue
+	pool bool // workiva-pool: pointers into pools, not boxed values
+}
 
 func (t *spscWorkiva) Shape() Shape { return spscShape() }
 
 func (t *spscWorkiva) Start(env Env) error {
-	t.q = newWorkivaQueue(1)
+	t.q = newWorkivaQueue(1, !t.pool)
 	t.q.consume(env, 0, 0)
 	return nil
 }

@@ -35,9 +35,14 @@ func TestScenariosDeliverEveryEvent(t *testing.T) {
 				// own goroutines allocate per segment and per checkpoint (file names, os.File),
 				// which short runs see as a fraction of an allocation per event. Publishers and
 				// workers allocate nothing (engine's and tiers' AllocsPerRun tests).
+				// Workiva's RingBuffer takes interface{} values: passed by value ("workiva"), each
+				// event is boxed, one allocation per event, which is what the baseline measures.
 				limit := 0.01
-				if s.Name == "trading-flow" {
+				switch {
+				case s.Name == "trading-flow":
 					limit = 0.5
+				case im.Name == "workiva":
+					limit = 1.01
 				}
 				assert.Less(t, float64(allocs)/n, limit, "closed-loop allocations per event")
 				if im.NoLatency {
@@ -53,7 +58,7 @@ func TestScenariosDeliverEveryEvent(t *testing.T) {
 				// implementation may fall too far behind to send them all, and says so.
 				assert.Equal(t, int64(4000), out.sent+out.load.Unsent, "sent + unsent = scheduled")
 				assert.Greater(t, out.latency.Count, int64(0))
-				assert.Less(t, float64(out.allocs)/float64(out.sent), 1.0, "open-loop allocations per event")
+				assert.Less(t, float64(out.allocs)/float64(out.sent), limit+1, "open-loop allocations per event")
 			})
 		}
 	}
@@ -73,12 +78,16 @@ func TestRun(t *testing.T) {
 	assert.Greater(t, r.Limits.C2CTwoLineNs, 0.0)
 	assert.Greater(t, r.Limits.C2CCASNs, 0.0)
 	assert.Equal(t, RunInfo{DurationNs: int64(60 * time.Millisecond), RatePerSec: DefaultRate, Reps: 2}, r.Run)
-	require.Len(t, r.Scenarios, 3)
+	require.Len(t, r.Scenarios, 4)
 	for _, res := range r.Scenarios {
 		assert.Equal(t, "spsc", res.Name)
 		assert.Greater(t, res.NsPerOp, 0.0, res.Impl)
 		assert.Greater(t, res.OpsPerSec, 0.0, res.Impl)
-		assert.Zero(t, res.AllocsPerOp, res.Impl)
+		if res.Impl == "workiva" {
+			assert.InDelta(t, 1, res.AllocsPerOp, 0.01, "boxing each event")
+		} else {
+			assert.Zero(t, res.AllocsPerOp, res.Impl)
+		}
 		require.NotNil(t, res.Latency, res.Impl)
 		assert.Greater(t, res.Latency.Count, int64(0), res.Impl)
 		assert.LessOrEqual(t, res.Latency.P50, res.Latency.P99, res.Impl)
@@ -90,13 +99,13 @@ func TestRun(t *testing.T) {
 	}
 	assert.Equal(t, 1.0, r.Find("spsc", "chan").RatioToBaseline)
 	assert.Greater(t, r.Limits.HarnessP50Ns, int64(0))
-	// limits, harness floor, then closed and open loop for each of three implementations,
+	// limits, harness floor, then closed and open loop for each of four implementations,
 	// then the end.
-	require.Len(t, phases, 9)
+	require.Len(t, phases, 11)
 	assert.Equal(t, "limits", phases[0].Phase)
 	assert.Equal(t, "harness floor", phases[1].Phase)
-	assert.Equal(t, Progress{Done: 2, Total: 8, Scenario: "spsc", Impl: "hotpath", Phase: "closed loop"}, phases[2])
-	assert.Equal(t, Progress{Done: 8, Total: 8}, phases[8])
+	assert.Equal(t, Progress{Done: 2, Total: 10, Scenario: "spsc", Impl: "hotpath", Phase: "closed loop"}, phases[2])
+	assert.Equal(t, Progress{Done: 10, Total: 10}, phases[10])
 }
 
 func TestRunErrors(t *testing.T) {
