@@ -299,6 +299,55 @@ func BenchmarkLatency(b *testing.B) {
 		<-done
 		reportLatency(b, lat, cpus)
 	})
+	// bare-slot is the floor under any ring: one 64-byte slot per event (a sequence word and
+	// the event), written by the producer and spun on by the consumer with nothing else, the
+	// same stamps and pacing. What hotpath and raw-ring add is over this, and this over c2c-ns
+	// is what the stamps and a slot's hand-off cost on top of the bare exchange of two lines.
+	b.Run("bare-slot", func(b *testing.B) {
+		type slot struct {
+			seq atomic.Uint64
+			ev  events.Raw
+		}
+		slots := make([]slot, 1024)
+		lat := make([]int64, 0, b.N)
+		var seen atomic.Int64
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			if cpus != nil {
+				if p, err := affinity.Pin(cpus[1]); err == nil {
+					defer func() { _ = p.Unpin() }()
+				}
+			}
+			for i := range b.N {
+				s := &slots[i&1023]
+				for s.seq.Load() != uint64(i+1) {
+				}
+				lat = append(lat, clk.Nanotime()-s.ev.TS)
+				seen.Store(int64(s.ev.ID))
+			}
+		}()
+		unpin := pinBench(cpus)
+		m := md("AAPL", 1, 0)
+		ev := events.ToRaw(&m)
+		b.ResetTimer()
+		last := int64(0)
+		for i := range b.N {
+			for seen.Load() < int64(i) || clk.Nanotime()-last < gapNs {
+				cpuRelax()
+			}
+			ev.ID = uint64(i + 1)
+			last = clk.Nanotime()
+			ev.TS = last
+			s := &slots[i&1023]
+			s.ev = ev
+			s.seq.Store(uint64(i + 1))
+		}
+		<-done
+		b.StopTimer()
+		unpin()
+		reportLatency(b, lat, cpus)
+	})
 	b.Run("chan-baseline", func(b *testing.B) {
 		type key struct {
 			src  events.Source
