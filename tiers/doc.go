@@ -33,8 +33,10 @@
 //     the worker fires due retries from its Tick and never sleeps, so a failing route delays
 //     neither its other events nor other routes. After RetryConfig.MaxRetries retries (at once
 //     for an error wrapping ErrPermanent) the event goes to the route's dead-letter log with
-//     the reason, the attempts, the last error and the time. Dead letters are listed and replayed
-//     (ReliableTier.DeadLetters and Replay, ReadDeadLetters and ReplayDeadLetters, `hotpath dlq`).
+//     the reason, the attempts, the last error and the time, and then to its dead-letter target
+//     (ReliableConfig.DeadLetter), if it has one, on its worker. Dead letters are listed and
+//     replayed (ReliableTier.DeadLetters and Replay, ReadDeadLetters and ReplayDeadLetters,
+//     `hotpath dlq`).
 //   - Lane full, circuit open, handler down. The route spills: the publisher appends the event to
 //     the route's spill log (OnFull, then OnPublish for every publish while the route spills)
 //     instead of blocking or dropping it; the worker keeps the lane's remaining events, which are

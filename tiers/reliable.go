@@ -66,7 +66,17 @@ type ReliableConfig struct {
 	CheckpointEvery int
 	// Seed seeds the retry jitter; 0 means a hash of the route's name.
 	Seed uint64
-	// OnDeadLetter, if set, is called on the route's worker after an event is dead-lettered.
+	// DeadLetter, if set, receives every event a route gives up on, on the route's worker,
+	// once the event is in the route's dead-letter log (it receives it even if that append
+	// failed): a container of the routes' event type, or of any kind (engine.To(h),
+	// engine.RawFunc, an adapter chain; it may publish with engine.Emit). It must not keep the
+	// event past the call. Bind compiles it for each route (engine.RouteInfo.Compile) and
+	// refuses a target of another event type. A dead-letter target that fails or panics loses
+	// nothing (the event is in the log): the engine recovers the panic, counts it on the route
+	// (panics) and reports either to engine.Config.OnError; the worker goes on.
+	DeadLetter engine.Target
+	// OnDeadLetter, if set, is called on the route's worker after an event is dead-lettered,
+	// with the reason, the attempts and the last error, before DeadLetter receives the event.
 	// It must be quick and must not publish.
 	OnDeadLetter func(DeadLetter)
 	// OnError, if set, is called with failures of the tier itself: a log that failed to
@@ -162,16 +172,27 @@ func (*ReliableTier) Name() string { return "reliable" }
 func (*ReliableTier) Inline() bool { return false }
 
 // Bind opens the route's logs the first time it sees the route's name (recovering them: what a
-// previous run accepted and did not finish is replayed before anything new) and wraps the
-// route's chain. It refuses inline routes and the overflow policies that drop events
-// (drop-newest, drop-oldest): a reliable route takes a full lane's events into its log (Block
-// then applies only if the log fails; Fail refuses the publish, which the publisher sees).
+// previous run accepted and did not finish is replayed before anything new), compiles the
+// dead-letter target for the route, and wraps the route's chain. It refuses inline routes, the
+// overflow policies that drop events (drop-newest, drop-oldest: a reliable route takes a full
+// lane's events into its log; Block then applies only if the log fails, and Fail refuses the
+// publish, which the publisher sees) and a dead-letter target of another event type.
 func (t *ReliableTier) Bind(r engine.RouteInfo, next engine.Step) (engine.Binding, error) {
 	switch {
 	case r.Worker < 0:
 		return engine.Binding{}, fmt.Errorf("%w: route %q is inline", ErrReliableConfig, r.Name)
 	case r.Overflow == engine.DropNewest || r.Overflow == engine.DropOldest:
 		return engine.Binding{}, fmt.Errorf("%w: route %q: overflow %s would lose events (use block or fail)", ErrReliableConfig, r.Name, r.Overflow)
+	}
+	var dead engine.Step
+	if t.cfg.DeadLetter != (engine.Target{}) {
+		if r.Compile == nil {
+			return engine.Binding{}, fmt.Errorf("%w: route %q: a dead-letter target needs the engine's RouteInfo.Compile", ErrReliableConfig, r.Name)
+		}
+		var err error
+		if dead, err = r.Compile(t.cfg.DeadLetter); err != nil {
+			return engine.Binding{}, fmt.Errorf("%w: route %q: dead-letter target: %w", ErrReliableConfig, r.Name, err)
+		}
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -188,7 +209,7 @@ func (t *ReliableTier) Bind(r engine.RouteInfo, next engine.Step) (engine.Bindin
 	}
 	wake := r.Wake
 	s.wake.Store(&wake)
-	b := &reliableBinding{s: s, info: r, next: next, ctr: r.Metrics.Counters(r.Worker)}
+	b := &reliableBinding{s: s, info: r, next: next, dead: dead, ctr: r.Metrics.Counters(r.Worker)}
 	bind := engine.Binding{Step: b.step, Tick: b.tick, OnPublish: b.onPublish}
 	if !t.cfg.WriteAhead {
 		bind.OnFull = b.onFull

@@ -97,6 +97,7 @@ type reliableBinding struct {
 	s    *reliableRoute
 	info engine.RouteInfo
 	next engine.Step
+	dead engine.Step // the compiled ReliableConfig.DeadLetter, or nil
 	ctr  *metrics.Counters
 }
 
@@ -158,14 +159,14 @@ func (b *reliableBinding) attempt(c *engine.Context, ev *events.Raw, seq uint64,
 		}
 		return
 	}
-	b.failed(ev, seq, prior+1, err, p)
+	b.failed(c, ev, seq, prior+1, err, p)
 }
 
 // failed schedules a retry of ev, or dead-letters it. An event without a record gets a
 // recRetry record first, so that a crash does not lose it.
 //
 //go:noinline
-func (b *reliableBinding) failed(ev *events.Raw, seq uint64, attempts uint32, err error, p any) {
+func (b *reliableBinding) failed(c *engine.Context, ev *events.Raw, seq uint64, attempts uint32, err error, p any) {
 	s := b.s
 	now := b.info.Clock.Nanotime()
 	if s.breaker != nil {
@@ -177,10 +178,10 @@ func (b *reliableBinding) failed(ev *events.Raw, seq uint64, attempts uint32, er
 	}
 	switch {
 	case errors.Is(err, ErrPermanent):
-		b.deadLetter(ev, attempts, ReasonPermanent, err)
+		b.deadLetter(c, ev, attempts, ReasonPermanent, err)
 		return
 	case int(attempts) > s.cfg.Retry.MaxRetries:
-		b.deadLetter(ev, attempts, ReasonExhausted, err)
+		b.deadLetter(c, ev, attempts, ReasonExhausted, err)
 		return
 	}
 	if seq == 0 {
@@ -198,21 +199,26 @@ func (b *reliableBinding) failed(ev *events.Raw, seq uint64, attempts uint32, er
 	}
 }
 
-// deadLetter appends ev to the dead-letter log.
-func (b *reliableBinding) deadLetter(ev *events.Raw, attempts uint32, why Reason, err error) {
+// deadLetter appends ev to the dead-letter log, tells OnDeadLetter, and hands ev to the route's
+// dead-letter target, if any, on this worker. The target's failures are the engine's to count
+// and report (RouteInfo.Compile); the event is in the log whatever the target does.
+func (b *reliableBinding) deadLetter(c *engine.Context, ev *events.Raw, attempts uint32, why Reason, err error) {
 	s := b.s
 	d := DeadLetter{Route: s.name, Event: *ev, Reason: why, Attempts: int(attempts), LastError: err.Error(), Time: time.Now()}
 	s.deadBuf = appendDeadRecord(s.deadBuf[:0], &d)
 	seq, aerr := s.dead.AppendAsync(recDead, s.deadBuf)
 	if aerr != nil {
 		s.cfg.report(fmt.Errorf("tiers: route %q: dead-letter log: event %d: %w", s.name, ev.ID, aerr))
-		return
+	} else {
+		s.deadLast.Store(seq)
+		b.ctr.Inc(metrics.EventDeadLettered)
+		if f := s.cfg.OnDeadLetter; f != nil {
+			d.Seq = seq
+			f(d)
+		}
 	}
-	s.deadLast.Store(seq)
-	b.ctr.Inc(metrics.EventDeadLettered)
-	if f := s.cfg.OnDeadLetter; f != nil {
-		d.Seq = seq
-		f(d)
+	if b.dead != nil {
+		_ = b.dead(c, ev) // reported by the engine; nothing is lost
 	}
 }
 

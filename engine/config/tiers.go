@@ -200,9 +200,12 @@ func (t *Tiers) using(k Knobs) string {
 // memory: every behaviour but crash survival, for demos, benchmarks and listings; the listing
 // says so. Close the registry after the engine has stopped: it closes the reliable tiers.
 //
-// A route's dead_letter component is resolved and checked; the reliable tier writes the events
-// it gives up on to its dead-letter log (see `hotpath dlq list`), with the reason, the attempts
-// and the last error.
+// The reliable tier writes the events it gives up on to the route's dead-letter log (see
+// `hotpath dlq list`), with the reason, the attempts and the last error, and then hands each to
+// the route's dead_letter component, if it names one, on the route's worker
+// (tiers.ReliableConfig.DeadLetter). A dead_letter component that fails or panics loses nothing
+// (the event is in the log); the engine reports it to its error hook and counts a panic on the
+// route.
 func BuiltinTiers(dir string) *Tiers {
 	t := NewTiers()
 	t.specs["fast"] = TierSpec{Name: "fast", Knobs: KnobWorker | KnobOverflow | KnobBatch,
@@ -221,6 +224,9 @@ func BuiltinTiers(dir string) *Tiers {
 		Knobs: KnobWorker | KnobOverflow | KnobRetry | KnobDeadLetter | KnobCircuitBreaker,
 		New: func(o RouteOptions) (engine.Tier, error) {
 			cfg := tiers.ReliableConfig{Dir: dir, Retry: o.Retry, Breaker: o.CircuitBreaker}
+			if o.DeadLetter != nil {
+				cfg.DeadLetter = o.DeadLetter.Target()
+			}
 			if dir == "" {
 				cfg.Dir, cfg.FS = "/reliable", wal.NewMemFS()
 			}
