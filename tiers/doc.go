@@ -52,6 +52,11 @@
 //     what was in memory only: the events in the lane, the one being delivered, and at most
 //     ReliableConfig.SpillWindow spilled ones whose write had not reached the disk.
 //
+// ReliableTier.Backlog counts what a route has taken and not finished (spilled, synced or not;
+// held for a retry or behind an open circuit); ReliableTier.Drain waits until a route has
+// delivered or dead-lettered everything published to it, for a program to call before
+// engine.Stop, which leaves a reliable backlog in the log for the next start.
+//
 // Delivery is at least once: a crash, or Replay, can deliver an event again (an event whose
 // delivery was under way, or the records after the route's last checkpoint; an event waiting for
 // a retry holds the checkpoint back). Replayed events carry events.FlagReplayed. A handler that

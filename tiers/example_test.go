@@ -199,6 +199,40 @@ func ExampleReliableTier_Replay() {
 	// dead letters: 0
 }
 
+// Drain waits until a reliable route has delivered everything published to it (here, with a
+// handler that fails each event once), before the engine stops: Stop would leave the route's
+// backlog in its log for the next start.
+func ExampleReliableTier_Drain() {
+	rt, _ := tiers.Reliable(tiers.ReliableConfig{
+		Dir: "/orders", FS: wal.NewMemFS(), SegmentSize: 64 << 10,
+		Retry: tiers.RetryConfig{MaxRetries: 1, InitialInterval: time.Millisecond, MaxInterval: time.Millisecond, Multiplier: 1},
+	})
+	defer rt.Close()
+	var tries [3]atomic.Int32
+	var delivered atomic.Int64
+	h := engine.Fallible(func(o *events.Order) error {
+		if tries[o.ID].Add(1) == 1 {
+			return errors.New("try again")
+		}
+		delivered.Add(1)
+		return nil
+	})
+	e, p := exampleEngine(engine.Route{Name: "orders", Source: "risk", Tier: rt, Target: engine.To(h)})
+	_ = engine.Publish(p, order(1))
+	_ = engine.Publish(p, order(2))
+	_ = p.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := rt.Drain(ctx, "orders"); err != nil {
+		fmt.Println(err)
+	}
+	backlog, _ := rt.Backlog("orders")
+	fmt.Println("delivered:", delivered.Load(), "backlog:", backlog)
+	exampleStop(e, p)
+	// Output:
+	// delivered: 2 backlog: 0
+}
+
 // ReadDeadLetters and ReplayDeadLetters work on the files of a stopped route (what `hotpath dlq`
 // does); the route delivers the replayed events when it next starts.
 func ExampleReadDeadLetters() {

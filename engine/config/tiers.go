@@ -1,6 +1,7 @@
 package config
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -91,29 +92,52 @@ type Tiers struct {
 	backlog []reliableRoute // the reliable routes built by BuiltinTiers
 }
 
-// reliableRoute is one route's reliable tier, for Backlog.
+// reliableRoute is one route's reliable tier, for Backlog and Drain.
 type reliableRoute struct {
 	t     *tiers.ReliableTier
 	route string
 }
 
-// Backlog returns how many events the reliable routes built by this registry hold in their
-// logs, waiting to be replayed or retried. A program that wants every accepted event delivered
-// before it stops waits for it to reach zero (engine.Stop leaves the backlog in the logs, for the
-// next start).
+// Backlog returns how many events the reliable routes built by this registry have taken and not
+// yet delivered or dead-lettered (tiers.ReliableTier.Backlog: spilled to their logs, synced or
+// not, or held for a retry). engine.Stop leaves that backlog in the logs, for the next start; a
+// program that wants it delivered first calls Drain before Stop.
 func (t *Tiers) Backlog() (uint64, error) {
-	t.mu.RLock()
-	rs := t.backlog
-	t.mu.RUnlock()
 	var n uint64
-	for _, r := range rs {
+	for _, r := range t.reliable() {
 		k, err := r.t.Backlog(r.route)
+		if errors.Is(err, tiers.ErrNoRoute) {
+			continue // loaded, never applied: it holds nothing
+		}
 		if err != nil {
 			return n, err
 		}
 		n += k
 	}
 	return n, nil
+}
+
+// Drain waits until every reliable route built by this registry has delivered or dead-lettered
+// every event published to it (tiers.ReliableTier.Drain), or ctx ends: what a program calls
+// after closing its producers and before engine.Stop, which does not deliver a reliable route's
+// backlog. Events that other routes have yet to publish into a reliable route (a handler's Emit)
+// are not known to it: let the routes upstream finish first. It returns the first route's error
+// (ctx's, with how many events are left; or one wrapping engine.ErrStopped once the engine has
+// begun stopping). Routes loaded but never applied hold nothing and are skipped.
+func (t *Tiers) Drain(ctx context.Context) error {
+	for _, r := range t.reliable() {
+		if err := r.t.Drain(ctx, r.route); err != nil && !errors.Is(err, tiers.ErrNoRoute) {
+			return err
+		}
+	}
+	return nil
+}
+
+// reliable returns the reliable routes built by this registry.
+func (t *Tiers) reliable() []reliableRoute {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return t.backlog
 }
 
 // Close closes every tier the registry built that holds resources (the reliable tiers' logs).

@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"context"
 	"errors"
 	"sync"
 	"testing"
@@ -106,4 +107,49 @@ func TestDeadLetterComponent(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestTiersDrain: Drain returns once the reliable routes have delivered everything published to
+// them, the events they spilled while their handler stalled included; a configuration loaded
+// with the same tiers and never applied does not hold it up.
+func TestTiersDrain(t *testing.T) {
+	const n = 500
+	var got idList
+	stall := make(chan struct{})
+	comps := config.NewRegistry()
+	require.NoError(t, config.AddHandler(comps, "slow", engine.Handler[events.Order](engine.HandlerFunc[events.Order](func(o *events.Order) {
+		if o.ID == 1 {
+			<-stall
+		}
+		got.add(o.ID)
+	}))))
+	ts := config.BuiltinTiers("")
+	defer func() { require.NoError(t, ts.Close()) }()
+	l := config.Loader{Components: comps, Kinds: events.NewRegistry(), Tiers: ts}
+	src := []byte("engine: {ring_size: 16}\nrouting:\n  risk: {Order: {tier: reliable, routes: [{type: pipeline, steps: [slow]}]}}\n")
+	_, err := l.Load("unused.yaml", src)
+	require.NoError(t, err)
+	cfg, err := l.Load("drain.yaml", src)
+	require.NoError(t, err)
+	e, stop := newEngine(t, cfg.Engine)
+	require.NoError(t, config.NewReloader(e).Apply(cfg))
+	require.NoError(t, e.Start())
+	p, err := e.NewProducer("risk")
+	require.NoError(t, err)
+	for id := uint64(1); id <= n; id++ {
+		require.NoError(t, engine.Publish(p, &events.Order{Header: events.Header{ID: id}, Quantity: 1}))
+	}
+	require.NoError(t, p.Close())
+	backlog, err := ts.Backlog()
+	require.NoError(t, err)
+	assert.Positive(t, backlog, "the stalled route spilled")
+	close(stall)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	require.NoError(t, ts.Drain(ctx))
+	assert.Len(t, got.get(), n, "when Drain returns, every event has been delivered")
+	backlog, err = ts.Backlog()
+	require.NoError(t, err)
+	assert.Zero(t, backlog)
+	stop()
 }
