@@ -296,7 +296,15 @@ func (e *Engine) buildRoute(reg registration) (*route, error) {
 			}
 		}
 	}
+	binding := true
+	info.Compile = func(t Target) (Step, error) {
+		if !binding {
+			return nil, fmt.Errorf("engine: route %q: RouteInfo.Compile called after Bind returned", reg.Name)
+		}
+		return e.compileSide(reg, m, t)
+	}
 	bind, err := reg.Tier.Bind(info, n.run)
+	binding = false
 	if err != nil {
 		return nil, fmt.Errorf("tier %s: %w", reg.Tier.Name(), err)
 	}
@@ -313,7 +321,7 @@ func (e *Engine) buildRoute(reg registration) (*route, error) {
 
 // Routes lists the compiled table, by source and kind, with each route's tier, worker, overflow
 // policy and chain: what `hotpath routes` prints. Empty before the first Compile. The fields
-// meant for a Tier's Bind (Clock, EndChain, Wake) are left nil.
+// meant for a Tier's Bind (Clock, EndChain, Wake, Compile) are left nil.
 func (e *Engine) Routes() []RouteInfo {
 	t := e.table.Load()
 	if t == nil {
@@ -322,7 +330,7 @@ func (e *Engine) Routes() []RouteInfo {
 	out := make([]RouteInfo, len(t.routes))
 	for i, r := range t.routes {
 		out[i] = r.info
-		out[i].Clock, out[i].EndChain, out[i].Wake = nil, nil, nil // for Bind only
+		out[i].Clock, out[i].EndChain, out[i].Wake, out[i].Compile = nil, nil, nil, nil // for Bind only
 	}
 	return out
 }

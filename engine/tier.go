@@ -162,7 +162,7 @@ type RouteInfo struct {
 	Chain string `json:"chain"`
 	// Metrics is the route's counters and latency recorders (shared across table swaps by name).
 	Metrics *metrics.Route `json:"-"`
-	// Clock, EndChain and Wake are given to Bind only (Engine.Routes leaves them nil).
+	// Clock, EndChain, Wake and Compile are given to Bind only (Engine.Routes leaves them nil).
 	//
 	// Clock is the engine's clock: the time Binding.Tick is given, for tiers that schedule.
 	Clock *metrics.Clock `json:"-"`
@@ -173,6 +173,17 @@ type RouteInfo struct {
 	// work arrives other than through the route's lane (a log made durable by its flusher, say).
 	// Safe for concurrent use; it never blocks.
 	Wake func() `json:"-"`
+	// Compile compiles another chain for the route's events (a dead-letter target, say) into a
+	// Step that the tier may run on the route's goroutine, with that goroutine's Context, as it
+	// runs next. t must take the route's event type, or any kind. Unlike next, the Step
+	// accounts for its own failures as the engine does for a route's chain: a panic in t is
+	// recovered (releasing the Context's scratch space), counted on the route
+	// (metrics.EventPanic) and reported to Config.OnError in a *DeliveryError, which the Step
+	// returns; an error t returns is reported and returned the same way (not counted: it is no
+	// delivery of the route's). The EndBatch of t's BatchHandlers runs after every event, as on
+	// an inline route. The Step allocates nothing unless t fails. Call Compile during Bind only
+	// (it runs under the engine's lock); a later call fails.
+	Compile func(t Target) (Step, error) `json:"-"`
 }
 
 var (

@@ -6,6 +6,7 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/hotpath-go/hotpath/events"
@@ -100,7 +101,7 @@ func ReplayDeadLetters(fsys wal.FS, deadDir, spillDir string) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("tiers: replay dead letters into %s: %w", spillDir, err)
 	}
-	n, err := moveDead(dl, sl, nil)
+	n, err := moveDead(dl, sl, nil, nil)
 	if cerr := sl.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("tiers: replay dead letters into %s: %w", spillDir, cerr)
 	}
@@ -163,8 +164,9 @@ func eachDead(l *wal.Log, f func(DeadLetter) error) error {
 }
 
 // moveDead appends the dead letters of dl past its replayed checkpoint to the spill log sl,
-// waits until they are durable, and checkpoints dl. appended, if set, is told each sequence.
-func moveDead(dl, sl *wal.Log, appended func(seq uint64)) (int, error) {
+// waits until they are durable, and checkpoints dl. pending, if set, counts each record from
+// before its append (the route's backlog); appended, if set, is told each sequence.
+func moveDead(dl, sl *wal.Log, pending *atomic.Int64, appended func(seq uint64)) (int, error) {
 	if err := dl.Sync(); err != nil {
 		return 0, fmt.Errorf("tiers: dead-letter log %s: %w", dl.Dir(), err)
 	}
@@ -173,8 +175,14 @@ func moveDead(dl, sl *wal.Log, appended func(seq uint64)) (int, error) {
 	n := 0
 	err := eachDead(dl, func(d DeadLetter) error {
 		putEventRecord(&rec, &d.Event, 0)
+		if pending != nil {
+			pending.Add(1)
+		}
 		seq, err := sl.AppendAsync(recEvent, rec[:])
 		if err != nil {
+			if pending != nil {
+				pending.Add(-1)
+			}
 			return fmt.Errorf("tiers: spill log %s: %w", sl.Dir(), err)
 		}
 		if appended != nil {

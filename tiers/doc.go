@@ -33,8 +33,10 @@
 //     the worker fires due retries from its Tick and never sleeps, so a failing route delays
 //     neither its other events nor other routes. After RetryConfig.MaxRetries retries (at once
 //     for an error wrapping ErrPermanent) the event goes to the route's dead-letter log with
-//     the reason, the attempts, the last error and the time. Dead letters are listed and replayed
-//     (ReliableTier.DeadLetters and Replay, ReadDeadLetters and ReplayDeadLetters, `hotpath dlq`).
+//     the reason, the attempts, the last error and the time, and then to its dead-letter target
+//     (ReliableConfig.DeadLetter), if it has one, on its worker. Dead letters are listed and
+//     replayed (ReliableTier.DeadLetters and Replay, ReadDeadLetters and ReplayDeadLetters,
+//     `hotpath dlq`).
 //   - Lane full, circuit open, handler down. The route spills: the publisher appends the event to
 //     the route's spill log (OnFull, then OnPublish for every publish while the route spills)
 //     instead of blocking or dropping it; the worker keeps the lane's remaining events, which are
@@ -49,6 +51,11 @@
 //     so a crash loses no acknowledged event; without it (the default, for speed) a crash loses
 //     what was in memory only: the events in the lane, the one being delivered, and at most
 //     ReliableConfig.SpillWindow spilled ones whose write had not reached the disk.
+//
+// ReliableTier.Backlog counts what a route has taken and not finished (spilled, synced or not;
+// held for a retry or behind an open circuit); ReliableTier.Drain waits until a route has
+// delivered or dead-lettered everything published to it, for a program to call before
+// engine.Stop, which leaves a reliable backlog in the log for the next start.
 //
 // Delivery is at least once: a crash, or Replay, can deliver an event again (an event whose
 // delivery was under way, or the records after the route's last checkpoint; an event waiting for

@@ -133,6 +133,37 @@ func ExampleReliable() {
 	// dead letter: event 2, retries-exhausted after 3 attempts: venue rejected order 2
 }
 
+// ReliableConfig.DeadLetter names where a route's dead letters go besides its dead-letter log: a
+// container of the route's events, run on the route's worker once the event is in the log.
+func ExampleReliable_deadLetter() {
+	parked := make(chan uint64, 3)
+	rt, err := tiers.Reliable(tiers.ReliableConfig{
+		Dir: "/orders", FS: wal.NewMemFS(), SegmentSize: 64 << 10,
+		Retry:      tiers.RetryConfig{MaxRetries: 1, InitialInterval: time.Millisecond, MaxInterval: time.Millisecond, Multiplier: 1},
+		DeadLetter: engine.To(engine.HandlerFunc[events.Order](func(o *events.Order) { parked <- o.ID })),
+	})
+	if err != nil {
+		panic(err)
+	}
+	defer rt.Close()
+	h := engine.Fallible(func(o *events.Order) error { return fmt.Errorf("venue rejected order %d", o.ID) })
+	e, p := exampleEngine(engine.Route{Name: "orders", Source: "risk", Tier: rt, Target: engine.To(h)})
+	for id := uint64(1); id <= 3; id++ {
+		_ = engine.Publish(p, order(id))
+	}
+	for range 3 {
+		fmt.Println("parked order", <-parked)
+	}
+	exampleStop(e, p)
+	ds, _ := rt.DeadLetters("orders")
+	fmt.Println("in the dead-letter log:", len(ds))
+	// Output:
+	// parked order 1
+	// parked order 2
+	// parked order 3
+	// in the dead-letter log: 3
+}
+
 // Dead letters of a running route are listed, and replayed once the cause is fixed; the route
 // delivers them again.
 func ExampleReliableTier_Replay() {
@@ -166,6 +197,40 @@ func ExampleReliableTier_Replay() {
 	// dead letters: 1
 	// replayed: 1 delivered: 9
 	// dead letters: 0
+}
+
+// Drain waits until a reliable route has delivered everything published to it (here, with a
+// handler that fails each event once), before the engine stops: Stop would leave the route's
+// backlog in its log for the next start.
+func ExampleReliableTier_Drain() {
+	rt, _ := tiers.Reliable(tiers.ReliableConfig{
+		Dir: "/orders", FS: wal.NewMemFS(), SegmentSize: 64 << 10,
+		Retry: tiers.RetryConfig{MaxRetries: 1, InitialInterval: time.Millisecond, MaxInterval: time.Millisecond, Multiplier: 1},
+	})
+	defer rt.Close()
+	var tries [3]atomic.Int32
+	var delivered atomic.Int64
+	h := engine.Fallible(func(o *events.Order) error {
+		if tries[o.ID].Add(1) == 1 {
+			return errors.New("try again")
+		}
+		delivered.Add(1)
+		return nil
+	})
+	e, p := exampleEngine(engine.Route{Name: "orders", Source: "risk", Tier: rt, Target: engine.To(h)})
+	_ = engine.Publish(p, order(1))
+	_ = engine.Publish(p, order(2))
+	_ = p.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := rt.Drain(ctx, "orders"); err != nil {
+		fmt.Println(err)
+	}
+	backlog, _ := rt.Backlog("orders")
+	fmt.Println("delivered:", delivered.Load(), "backlog:", backlog)
+	exampleStop(e, p)
+	// Output:
+	// delivered: 2 backlog: 0
 }
 
 // ReadDeadLetters and ReplayDeadLetters work on the files of a stopped route (what `hotpath dlq`

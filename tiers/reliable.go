@@ -1,6 +1,7 @@
 package tiers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -66,7 +67,17 @@ type ReliableConfig struct {
 	CheckpointEvery int
 	// Seed seeds the retry jitter; 0 means a hash of the route's name.
 	Seed uint64
-	// OnDeadLetter, if set, is called on the route's worker after an event is dead-lettered.
+	// DeadLetter, if set, receives every event a route gives up on, on the route's worker,
+	// once the event is in the route's dead-letter log (it receives it even if that append
+	// failed): a container of the routes' event type, or of any kind (engine.To(h),
+	// engine.RawFunc, an adapter chain; it may publish with engine.Emit). It must not keep the
+	// event past the call. Bind compiles it for each route (engine.RouteInfo.Compile) and
+	// refuses a target of another event type. A dead-letter target that fails or panics loses
+	// nothing (the event is in the log): the engine recovers the panic, counts it on the route
+	// (panics) and reports either to engine.Config.OnError; the worker goes on.
+	DeadLetter engine.Target
+	// OnDeadLetter, if set, is called on the route's worker after an event is dead-lettered,
+	// with the reason, the attempts and the last error, before DeadLetter receives the event.
 	// It must be quick and must not publish.
 	OnDeadLetter func(DeadLetter)
 	// OnError, if set, is called with failures of the tier itself: a log that failed to
@@ -162,16 +173,27 @@ func (*ReliableTier) Name() string { return "reliable" }
 func (*ReliableTier) Inline() bool { return false }
 
 // Bind opens the route's logs the first time it sees the route's name (recovering them: what a
-// previous run accepted and did not finish is replayed before anything new) and wraps the
-// route's chain. It refuses inline routes and the overflow policies that drop events
-// (drop-newest, drop-oldest): a reliable route takes a full lane's events into its log (Block
-// then applies only if the log fails; Fail refuses the publish, which the publisher sees).
+// previous run accepted and did not finish is replayed before anything new), compiles the
+// dead-letter target for the route, and wraps the route's chain. It refuses inline routes, the
+// overflow policies that drop events (drop-newest, drop-oldest: a reliable route takes a full
+// lane's events into its log; Block then applies only if the log fails, and Fail refuses the
+// publish, which the publisher sees) and a dead-letter target of another event type.
 func (t *ReliableTier) Bind(r engine.RouteInfo, next engine.Step) (engine.Binding, error) {
 	switch {
 	case r.Worker < 0:
 		return engine.Binding{}, fmt.Errorf("%w: route %q is inline", ErrReliableConfig, r.Name)
 	case r.Overflow == engine.DropNewest || r.Overflow == engine.DropOldest:
 		return engine.Binding{}, fmt.Errorf("%w: route %q: overflow %s would lose events (use block or fail)", ErrReliableConfig, r.Name, r.Overflow)
+	}
+	var dead engine.Step
+	if t.cfg.DeadLetter != (engine.Target{}) {
+		if r.Compile == nil {
+			return engine.Binding{}, fmt.Errorf("%w: route %q: a dead-letter target needs the engine's RouteInfo.Compile", ErrReliableConfig, r.Name)
+		}
+		var err error
+		if dead, err = r.Compile(t.cfg.DeadLetter); err != nil {
+			return engine.Binding{}, fmt.Errorf("%w: route %q: dead-letter target: %w", ErrReliableConfig, r.Name, err)
+		}
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -188,7 +210,8 @@ func (t *ReliableTier) Bind(r engine.RouteInfo, next engine.Step) (engine.Bindin
 	}
 	wake := r.Wake
 	s.wake.Store(&wake)
-	b := &reliableBinding{s: s, info: r, next: next, ctr: r.Metrics.Counters(r.Worker)}
+	s.stopped.Store(false) // an engine that has not begun stopping (Drain)
+	b := &reliableBinding{s: s, info: r, next: next, dead: dead, ctr: r.Metrics.Counters(r.Worker)}
 	bind := engine.Binding{Step: b.step, Tick: b.tick, OnPublish: b.onPublish}
 	if !t.cfg.WriteAhead {
 		bind.OnFull = b.onFull
@@ -240,7 +263,6 @@ func (t *ReliableTier) open(name string) (*reliableRoute, error) {
 	if s.recovered > ck || c.WriteAhead {
 		s.state.Store(spilling) // what a previous run left goes first
 	}
-	s.replayed.Store(ck)
 	s.ckpt = newCheckpointer(s)
 	return s, nil
 }
@@ -280,25 +302,73 @@ func (t *ReliableTier) Replay(route string) (int, error) {
 	}
 	s.replayMu.Lock()
 	defer s.replayMu.Unlock()
-	n, err := moveDead(s.dead, s.spill, func(seq uint64) { atomicMax(&s.pubTail, seq) })
+	n, err := moveDead(s.dead, s.spill, &s.pending, func(seq uint64) { atomicMax(&s.pubTail, seq) })
 	s.wakeWorker()
 	return n, err
 }
 
-// Backlog returns how many records route's spill log holds past its worker's read position
-// (events waiting to be replayed, plus records of events held for retry). Safe for concurrent
-// use.
+// Backlog returns how many events route's tier has taken and not finished (delivered or
+// dead-lettered): the events spilled to its log, each counted from the moment its publisher
+// takes it (before the append completes, and whether or not the log has made it durable yet),
+// the records a previous run left to deliver, the dead letters Replay moved back, the events
+// waiting for a retry, and the lane's events the worker holds in memory while it cannot deliver
+// them (an open circuit, a full retry queue). Events still in the route's lane, not yet taken by
+// its worker, are not counted; Drain waits for those too. Safe for concurrent use.
 func (t *ReliableTier) Backlog(route string) (uint64, error) {
 	s, err := t.route(route)
 	if err != nil {
 		return 0, err
 	}
-	last, done := s.spill.Last(), s.replayed.Load()
-	if last < done {
-		return 0, nil
-	}
-	return last - done, nil
+	return uint64(max(s.pending.Load(), 0)), nil
 }
+
+// Drain waits until route has delivered or dead-lettered every event published to it: its lane
+// is empty and its Backlog is zero. It returns nil then; ctx's error, saying how many events are
+// left, if ctx ends first; an error wrapping engine.ErrStopped once the engine has begun
+// stopping with events left (Stop does not deliver a reliable route's backlog: it stays in the
+// log for the next start); and the spill log's error if the log has failed.
+//
+// Call it while the engine runs, after the publishers have stopped (otherwise it also waits for
+// what they go on publishing), and before engine.Stop. Events that other routes have not yet
+// published into the route (a handler's Emit upstream) are not known to it: drain those routes
+// first (close the producers, wait for the upstream handlers), then the reliable ones. A route
+// whose handler keeps failing drains only as its retries run out. Drain polls two atomic
+// counters, napping up to a millisecond between looks. Safe for concurrent use.
+func (t *ReliableTier) Drain(ctx context.Context, route string) error {
+	s, err := t.route(route)
+	if err != nil {
+		return err
+	}
+	nap := 20 * time.Microsecond
+	var timer *time.Timer
+	for {
+		n := s.undelivered()
+		switch {
+		case n == 0:
+			return nil
+		case s.stopped.Load():
+			return fmt.Errorf("tiers: route %q: %d events not delivered (left in the log for the next start): %w", route, n, engine.ErrStopped)
+		}
+		if err := s.spill.Err(); err != nil {
+			return fmt.Errorf("tiers: route %q: %d events not delivered: spill log: %w", route, n, err)
+		}
+		if timer == nil {
+			timer = time.NewTimer(nap)
+			defer timer.Stop()
+		} else {
+			timer.Reset(nap)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("tiers: route %q: %d events not delivered: %w", route, n, ctx.Err())
+		case <-timer.C:
+		}
+		nap = min(2*nap, drainNap)
+	}
+}
+
+// drainNap is the longest nap of Drain between two looks at a route.
+const drainNap = time.Millisecond
 
 // Close closes every route's logs, after a last checkpoint; later Binds fail with ErrClosed. Call
 // it once the engine has stopped: the routes' workers must not run any more. What the routes

@@ -52,9 +52,16 @@ type reliableRoute struct {
 	_       [56]byte
 	pubTail atomic.Uint64          // highest sequence appended by publishers and Replay
 	wake    atomic.Pointer[func()] // the latest Bind's RouteInfo.Wake
+	// pending counts the events in the tier's custody that it has not finished (Backlog): a
+	// publisher adds one as it starts a spill append (before the record is in the log, let
+	// alone durable), Replay and recovery one per record to deliver, the worker one per lane
+	// event it keeps (front queue, retry queue); the worker takes one off per event delivered
+	// or dead-lettered. Off the hot path: a lane event delivered at once never touches it.
+	pending atomic.Int64
 	// Written by the worker, read by anyone.
-	replayed atomic.Uint64 // readNext-1: the records the worker has read
 	deadLast atomic.Uint64 // sequence of the last dead letter appended
+	laneSeen atomic.Uint64 // laneOut as of the worker's last tick (Drain)
+	stopped  atomic.Bool   // a tick saw the engine stopping: nothing more is delivered (Drain)
 
 	// The worker's alone (and Close's, after the engine has stopped).
 	reader    *wal.Reader
@@ -97,6 +104,7 @@ type reliableBinding struct {
 	s    *reliableRoute
 	info engine.RouteInfo
 	next engine.Step
+	dead engine.Step // the compiled ReliableConfig.DeadLetter, or nil
 	ctr  *metrics.Counters
 }
 
@@ -107,11 +115,12 @@ func (b *reliableBinding) step(c *engine.Context, ev *events.Raw) error {
 	s := b.s
 	s.laneOut++
 	if s.front.len() == 0 && s.retries.Len() < s.retries.Cap() && b.admit() {
-		b.attempt(c, ev, 0, 0)
+		b.attempt(c, ev, 0, 0, false)
 		return nil
 	}
 	s.state.Or(spilling)
 	s.front.push(retry{ev: *ev})
+	s.pending.Add(1)
 	return nil
 }
 
@@ -145,8 +154,9 @@ func (b *reliableBinding) noteCircuit() {
 }
 
 // attempt delivers ev (whose record, if it has one, is seq, and which was tried prior times
-// before) and handles a failure.
-func (b *reliableBinding) attempt(c *engine.Context, ev *events.Raw, seq uint64, prior uint32) {
+// before) and handles a failure. kept says whether the tier holds ev (counted in pending), as
+// opposed to a lane event tried at once.
+func (b *reliableBinding) attempt(c *engine.Context, ev *events.Raw, seq uint64, prior uint32, kept bool) {
 	p, err := deliver(b.next, c, ev)
 	if err == nil {
 		if br := b.s.breaker; br != nil {
@@ -156,16 +166,19 @@ func (b *reliableBinding) attempt(c *engine.Context, ev *events.Raw, seq uint64,
 				b.noteCircuit()
 			}
 		}
+		if kept {
+			b.s.pending.Add(-1)
+		}
 		return
 	}
-	b.failed(ev, seq, prior+1, err, p)
+	b.failed(c, ev, seq, prior+1, err, p, kept)
 }
 
 // failed schedules a retry of ev, or dead-letters it. An event without a record gets a
 // recRetry record first, so that a crash does not lose it.
 //
 //go:noinline
-func (b *reliableBinding) failed(ev *events.Raw, seq uint64, attempts uint32, err error, p any) {
+func (b *reliableBinding) failed(c *engine.Context, ev *events.Raw, seq uint64, attempts uint32, err error, p any, kept bool) {
 	s := b.s
 	now := b.info.Clock.Nanotime()
 	if s.breaker != nil {
@@ -177,11 +190,14 @@ func (b *reliableBinding) failed(ev *events.Raw, seq uint64, attempts uint32, er
 	}
 	switch {
 	case errors.Is(err, ErrPermanent):
-		b.deadLetter(ev, attempts, ReasonPermanent, err)
+		b.deadLetter(c, ev, attempts, ReasonPermanent, err, kept)
 		return
 	case int(attempts) > s.cfg.Retry.MaxRetries:
-		b.deadLetter(ev, attempts, ReasonExhausted, err)
+		b.deadLetter(c, ev, attempts, ReasonExhausted, err, kept)
 		return
+	}
+	if !kept {
+		s.pending.Add(1) // in the retry queue, or at worst left in the log
 	}
 	if seq == 0 {
 		putEventRecord(&s.rec, ev, attempts)
@@ -198,21 +214,29 @@ func (b *reliableBinding) failed(ev *events.Raw, seq uint64, attempts uint32, er
 	}
 }
 
-// deadLetter appends ev to the dead-letter log.
-func (b *reliableBinding) deadLetter(ev *events.Raw, attempts uint32, why Reason, err error) {
+// deadLetter appends ev to the dead-letter log, tells OnDeadLetter, and hands ev to the route's
+// dead-letter target, if any, on this worker. The target's failures are the engine's to count
+// and report (RouteInfo.Compile); the event is in the log whatever the target does.
+func (b *reliableBinding) deadLetter(c *engine.Context, ev *events.Raw, attempts uint32, why Reason, err error, kept bool) {
 	s := b.s
+	if kept {
+		s.pending.Add(-1)
+	}
 	d := DeadLetter{Route: s.name, Event: *ev, Reason: why, Attempts: int(attempts), LastError: err.Error(), Time: time.Now()}
 	s.deadBuf = appendDeadRecord(s.deadBuf[:0], &d)
 	seq, aerr := s.dead.AppendAsync(recDead, s.deadBuf)
 	if aerr != nil {
 		s.cfg.report(fmt.Errorf("tiers: route %q: dead-letter log: event %d: %w", s.name, ev.ID, aerr))
-		return
+	} else {
+		s.deadLast.Store(seq)
+		b.ctr.Inc(metrics.EventDeadLettered)
+		if f := s.cfg.OnDeadLetter; f != nil {
+			d.Seq = seq
+			f(d)
+		}
 	}
-	s.deadLast.Store(seq)
-	b.ctr.Inc(metrics.EventDeadLettered)
-	if f := s.cfg.OnDeadLetter; f != nil {
-		d.Seq = seq
-		f(d)
+	if b.dead != nil {
+		_ = b.dead(c, ev) // reported by the engine; nothing is lost
 	}
 }
 
@@ -259,6 +283,7 @@ func (b *reliableBinding) append(c *engine.Context, ev *events.Raw, start bool) 
 			break
 		}
 	}
+	s.pending.Add(1) // the tier's from now on: Backlog counts it before the append completes
 	rec, _ := s.recs.Get().(*[eventRecordSize]byte)
 	if rec == nil {
 		rec = new([eventRecordSize]byte)
@@ -268,6 +293,8 @@ func (b *reliableBinding) append(c *engine.Context, ev *events.Raw, start bool) 
 	s.recs.Put(rec)
 	if err == nil {
 		atomicMax(&s.pubTail, seq)
+	} else {
+		s.pending.Add(-1) // not in the log: the lane takes it
 	}
 	s.state.Add(appendedOne - appending)
 	if w := uint64(s.cfg.SpillWindow); err == nil && c.Worker() < 0 && seq > w {
@@ -281,6 +308,14 @@ func (b *reliableBinding) append(c *engine.Context, ev *events.Raw, start bool) 
 	b.ctr.Inc(metrics.EventSpilled)
 	s.wakeWorker()
 	return true
+}
+
+// undelivered returns the events the route has been given and not finished: its Backlog and
+// the events in its lane that the worker had not taken at its last tick. Any goroutine.
+func (s *reliableRoute) undelivered() uint64 {
+	seen := s.laneSeen.Load() // first: laneIn only grows past it
+	inLane := s.laneIn.Load() - seen
+	return uint64(max(s.pending.Load(), 0)) + inLane
 }
 
 // tryClear clears the spilling flag if the worker has read everything publishers appended and
@@ -298,7 +333,9 @@ func (s *reliableRoute) tryClear() {
 // While Stop drains it does nothing: what it holds is in the log, or is written there by Close.
 func (b *reliableBinding) tick(c *engine.Context, now int64) (int, int64) {
 	s := b.s
+	s.laneSeen.Store(s.laneOut)
 	if c.Stopping() {
+		s.stopped.Store(true)
 		return 0, 0
 	}
 	n, budget := 0, s.cfg.ReplayBatch
@@ -309,7 +346,7 @@ func (b *reliableBinding) tick(c *engine.Context, now int64) (int, int64) {
 		}
 		r, _ := s.retries.PopDue(now)
 		b.ctr.Inc(metrics.EventRetried)
-		b.attempt(c, &r.ev, r.seq, r.attempts)
+		b.attempt(c, &r.ev, r.seq, r.attempts, true)
 		n++
 	}
 	for n < budget && s.front.len() > 0 && s.retries.Len() < s.retries.Cap() && b.admitAt(now) {
@@ -318,7 +355,7 @@ func (b *reliableBinding) tick(c *engine.Context, now int64) (int, int64) {
 		if r.seq != 0 {
 			b.ctr.Inc(metrics.EventReplayed)
 		}
-		b.attempt(c, &r.ev, r.seq, r.attempts)
+		b.attempt(c, &r.ev, r.seq, r.attempts, true)
 		n++
 	}
 	for n < budget && s.front.len() == 0 && s.retries.Len() < s.retries.Cap() && s.logErr == nil {
@@ -336,10 +373,9 @@ func (b *reliableBinding) tick(c *engine.Context, now int64) (int, int64) {
 		}
 		s.hasHeld = false
 		b.ctr.Inc(metrics.EventReplayed)
-		b.attempt(c, &s.held.ev, s.held.seq, s.held.attempts)
+		b.attempt(c, &s.held.ev, s.held.seq, s.held.attempts, true)
 		n++
 		if s.readNext-1-s.ckptDone >= uint64(s.cfg.CheckpointEvery) {
-			s.replayed.Store(s.readNext - 1)
 			s.checkpoint(now)
 		}
 	}
@@ -349,7 +385,6 @@ func (b *reliableBinding) tick(c *engine.Context, now int64) (int, int64) {
 	if n > 0 && b.info.EndChain != nil {
 		b.info.EndChain()
 	}
-	s.replayed.Store(s.readNext - 1)
 	s.checkpoint(now)
 	return n, s.deadline()
 }
@@ -377,6 +412,7 @@ func (s *reliableRoute) readOne() bool {
 		}
 		attempts, err := getEventRecord(rec.Payload, &s.held.ev)
 		if err != nil {
+			s.pending.Add(-1) // counted when appended, or recovered: it will never be delivered
 			s.cfg.report(fmt.Errorf("route %q: spill log record %d: %w", s.name, rec.Seq, err))
 			continue
 		}
@@ -387,7 +423,8 @@ func (s *reliableRoute) readOne() bool {
 }
 
 // recover reads the records a previous run left past the checkpoint once, putting those it had
-// in memory (recRetry, recFront) into the front queue, in log order.
+// in memory (recRetry, recFront) into the front queue, in log order, and counts them and the
+// events to deliver (recEvent) in pending.
 func (s *reliableRoute) recover(from uint64) error {
 	r := s.spill.NewReader(from)
 	defer r.Close()
@@ -399,6 +436,9 @@ func (s *reliableRoute) recover(from uint64) error {
 		if err != nil {
 			return err
 		}
+		if rec.Type == recEvent {
+			s.pending.Add(1)
+		}
 		if rec.Type != recRetry && rec.Type != recFront {
 			continue
 		}
@@ -408,6 +448,7 @@ func (s *reliableRoute) recover(from uint64) error {
 		}
 		f.ev.Flags |= events.FlagReplayed
 		s.front.push(f)
+		s.pending.Add(1)
 	}
 }
 

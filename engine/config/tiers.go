@@ -1,6 +1,7 @@
 package config
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -91,29 +92,52 @@ type Tiers struct {
 	backlog []reliableRoute // the reliable routes built by BuiltinTiers
 }
 
-// reliableRoute is one route's reliable tier, for Backlog.
+// reliableRoute is one route's reliable tier, for Backlog and Drain.
 type reliableRoute struct {
 	t     *tiers.ReliableTier
 	route string
 }
 
-// Backlog returns how many events the reliable routes built by this registry hold in their
-// logs, waiting to be replayed or retried. A program that wants every accepted event delivered
-// before it stops waits for it to reach zero (engine.Stop leaves the backlog in the logs, for the
-// next start).
+// Backlog returns how many events the reliable routes built by this registry have taken and not
+// yet delivered or dead-lettered (tiers.ReliableTier.Backlog: spilled to their logs, synced or
+// not, or held for a retry). engine.Stop leaves that backlog in the logs, for the next start; a
+// program that wants it delivered first calls Drain before Stop.
 func (t *Tiers) Backlog() (uint64, error) {
-	t.mu.RLock()
-	rs := t.backlog
-	t.mu.RUnlock()
 	var n uint64
-	for _, r := range rs {
+	for _, r := range t.reliable() {
 		k, err := r.t.Backlog(r.route)
+		if errors.Is(err, tiers.ErrNoRoute) {
+			continue // loaded, never applied: it holds nothing
+		}
 		if err != nil {
 			return n, err
 		}
 		n += k
 	}
 	return n, nil
+}
+
+// Drain waits until every reliable route built by this registry has delivered or dead-lettered
+// every event published to it (tiers.ReliableTier.Drain), or ctx ends: what a program calls
+// after closing its producers and before engine.Stop, which does not deliver a reliable route's
+// backlog. Events that other routes have yet to publish into a reliable route (a handler's Emit)
+// are not known to it: let the routes upstream finish first. It returns the first route's error
+// (ctx's, with how many events are left; or one wrapping engine.ErrStopped once the engine has
+// begun stopping). Routes loaded but never applied hold nothing and are skipped.
+func (t *Tiers) Drain(ctx context.Context) error {
+	for _, r := range t.reliable() {
+		if err := r.t.Drain(ctx, r.route); err != nil && !errors.Is(err, tiers.ErrNoRoute) {
+			return err
+		}
+	}
+	return nil
+}
+
+// reliable returns the reliable routes built by this registry.
+func (t *Tiers) reliable() []reliableRoute {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return t.backlog
 }
 
 // Close closes every tier the registry built that holds resources (the reliable tiers' logs).
@@ -200,9 +224,12 @@ func (t *Tiers) using(k Knobs) string {
 // memory: every behaviour but crash survival, for demos, benchmarks and listings; the listing
 // says so. Close the registry after the engine has stopped: it closes the reliable tiers.
 //
-// A route's dead_letter component is resolved and checked; the reliable tier writes the events
-// it gives up on to its dead-letter log (see `hotpath dlq list`), with the reason, the attempts
-// and the last error.
+// The reliable tier writes the events it gives up on to the route's dead-letter log (see
+// `hotpath dlq list`), with the reason, the attempts and the last error, and then hands each to
+// the route's dead_letter component, if it names one, on the route's worker
+// (tiers.ReliableConfig.DeadLetter). A dead_letter component that fails or panics loses nothing
+// (the event is in the log); the engine reports it to its error hook and counts a panic on the
+// route.
 func BuiltinTiers(dir string) *Tiers {
 	t := NewTiers()
 	t.specs["fast"] = TierSpec{Name: "fast", Knobs: KnobWorker | KnobOverflow | KnobBatch,
@@ -221,6 +248,9 @@ func BuiltinTiers(dir string) *Tiers {
 		Knobs: KnobWorker | KnobOverflow | KnobRetry | KnobDeadLetter | KnobCircuitBreaker,
 		New: func(o RouteOptions) (engine.Tier, error) {
 			cfg := tiers.ReliableConfig{Dir: dir, Retry: o.Retry, Breaker: o.CircuitBreaker}
+			if o.DeadLetter != nil {
+				cfg.DeadLetter = o.DeadLetter.Target()
+			}
 			if dir == "" {
 				cfg.Dir, cfg.FS = "/reliable", wal.NewMemFS()
 			}
