@@ -42,7 +42,7 @@ type batchRing struct {
 func (t *batchRing) Shape() Shape { return batchShape() }
 
 func (t *batchRing) Start(env Env) error {
-	r, err := drainedSPSC(env, &t.cs)
+	r, err := drainedSPSC(env, &t.cs, RingCap)
 	t.r = r
 	return err
 }
@@ -155,10 +155,10 @@ func (t *batchCopy) Send(_, n int, fill Fill) error {
 
 func (t *batchCopy) Stop() error { return nil }
 
-// drainedSPSC returns an SPSC ring whose consumer, started through cs, takes every ready event
+// drainedSPSC returns an SPSC ring of size slots whose consumer, started through cs, takes every ready event
 // (up to BatchSize at a time) and hands each to Sink slot 0 in place.
-func drainedSPSC(env Env, cs *consumers) (*ring.SPSC[events.Raw], error) {
-	r, err := ring.NewSPSC[events.Raw](RingCap, ringWait(env.Dedicated))
+func drainedSPSC(env Env, cs *consumers, size int) (*ring.SPSC[events.Raw], error) {
+	r, err := ring.NewSPSC[events.Raw](size, ringWait(env.Dedicated))
 	if err != nil {
 		return nil, err
 	}

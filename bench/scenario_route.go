@@ -246,7 +246,7 @@ type routeRing struct {
 func (t *routeRing) Shape() Shape { return routeShape() }
 
 func (t *routeRing) Start(env Env) error {
-	r, err := drainedSPSC(env, &t.cs)
+	r, err := drainedSPSC(env, &t.cs, engine.DefaultRingSize) // the size of the engine's lanes
 	t.r = r
 	return err
 }
