@@ -20,8 +20,9 @@ import (
 // may park publishes with a full barrier (an XCHG on amd64, ~20 cycles). A parked producer (the ring is full) instead sleeps in short,
 // growing naps (up to MaxNap) and re-checks: waking it would cost a barrier on every release by
 // every consumer, the hottest operation of all, for a case - a full ring - that is already a
-// back-pressure stall. Choose per ring: [Parking] for engines that must idle at ~0% CPU,
-// [SpinYield] or [BusySpin] for dedicated cores.
+// back-pressure stall. Choose per ring: [Parking] for rings that must idle at ~0% CPU and may
+// sleep between events, [Responsive] for latency-critical rings on shared CPUs (spins through
+// gaps of up to 50 µs, parks after 1 ms idle), [SpinYield] or [BusySpin] for dedicated cores.
 type Wait struct {
 	Spin  int  // busy-spin iterations before yielding; < 0: spin forever
 	Yield int  // runtime.Gosched calls before parking; < 0: yield forever
