@@ -200,7 +200,6 @@ func benchRaw(b *testing.B, push func(*events.Raw), closeFn func(), take func(fu
 // pinned to two CPUs when the machine allows. It reports the median and 99th percentile, and the
 // two-line core-to-core hand-off between the same CPUs measured in the same run (the floor).
 func BenchmarkLatency(b *testing.B) {
-	const gapNs = 2000
 	clk := benchClock()
 	cpus := benchCPUs()
 	b.Run("hotpath", func(b *testing.B) {
@@ -221,23 +220,14 @@ func BenchmarkLatency(b *testing.B) {
 		p, err := e.NewProducer("feed")
 		require.NoError(b, err)
 		unpin := pinBench(cpus)
-		ev := md("AAPL", 1, 0)
+		m := md("AAPL", 1, 0)
+		ev := events.ToRaw(&m)
 		b.ResetTimer()
-		last := int64(0)
-		for i := range b.N {
-			for seen.Load() < int64(i) || clk.Nanotime()-last < gapNs {
-				cpuRelax()
-			}
-			ev.ID = uint64(i + 1)
-			last = clk.Nanotime()
-			ev.TS = last
-			if err := Publish(p, &ev); err != nil {
+		paced(b, clk, &seen, &ev, func(ev *events.Raw) {
+			if err := p.PublishRaw(ev); err != nil {
 				b.Fatal(err)
 			}
-		}
-		for seen.Load() < int64(b.N) {
-			cpuRelax()
-		}
+		})
 		b.StopTimer()
 		unpin()
 		require.NoError(b, p.Close())
@@ -278,21 +268,11 @@ func BenchmarkLatency(b *testing.B) {
 		m := md("AAPL", 1, 0)
 		ev := events.ToRaw(&m)
 		b.ResetTimer()
-		last := int64(0)
-		for i := range b.N {
-			for seen.Load() < int64(i) || clk.Nanotime()-last < gapNs {
+		paced(b, clk, &seen, &ev, func(ev *events.Raw) {
+			for !r.TryPush(*ev) {
 				cpuRelax()
 			}
-			ev.ID = uint64(i + 1)
-			last = clk.Nanotime()
-			ev.TS = last
-			for !r.TryPush(ev) {
-				cpuRelax()
-			}
-		}
-		for seen.Load() < int64(b.N) {
-			cpuRelax()
-		}
+		})
 		b.StopTimer()
 		unpin()
 		r.Close()
@@ -331,18 +311,11 @@ func BenchmarkLatency(b *testing.B) {
 		m := md("AAPL", 1, 0)
 		ev := events.ToRaw(&m)
 		b.ResetTimer()
-		last := int64(0)
-		for i := range b.N {
-			for seen.Load() < int64(i) || clk.Nanotime()-last < gapNs {
-				cpuRelax()
-			}
-			ev.ID = uint64(i + 1)
-			last = clk.Nanotime()
-			ev.TS = last
-			s := &slots[i&1023]
-			s.ev = ev
-			s.seq.Store(uint64(i + 1))
-		}
+		paced(b, clk, &seen, &ev, func(ev *events.Raw) {
+			s := &slots[(ev.ID-1)&1023]
+			s.ev = *ev
+			s.seq.Store(ev.ID)
+		})
 		<-done
 		b.StopTimer()
 		unpin()
@@ -384,19 +357,7 @@ func BenchmarkLatency(b *testing.B) {
 		m := md("AAPL", 1, 0)
 		ev := events.ToRaw(&m)
 		b.ResetTimer()
-		last := int64(0)
-		for i := range b.N {
-			for seen.Load() < int64(i) || clk.Nanotime()-last < gapNs {
-				cpuRelax()
-			}
-			ev.ID = uint64(i + 1)
-			last = clk.Nanotime()
-			ev.TS = last
-			publish(1, &ev)
-		}
-		for seen.Load() < int64(b.N) {
-			cpuRelax()
-		}
+		paced(b, clk, &seen, &ev, func(ev *events.Raw) { publish(1, ev) })
 		b.StopTimer()
 		unpin()
 		close(ch)
@@ -404,6 +365,28 @@ func BenchmarkLatency(b *testing.B) {
 		reportLatency(b, lat, cpus)
 	})
 }
+
+// paced publishes b.N events with publish, each one gapNs after the previous and only once
+// the consumer has seen the one before (seen holds the last ID it saw), with ID (1, 2, ...)
+// and TS (the clock just before publish) set in ev; then it waits until the last is seen.
+func paced(b *testing.B, clk *metrics.Clock, seen *atomic.Int64, ev *events.Raw, publish func(*events.Raw)) {
+	last := int64(0)
+	for i := range b.N {
+		for seen.Load() < int64(i) || clk.Nanotime()-last < gapNs {
+			cpuRelax()
+		}
+		ev.ID = uint64(i + 1)
+		last = clk.Nanotime()
+		ev.TS = last
+		publish(ev)
+	}
+	for seen.Load() < int64(b.N) {
+		cpuRelax()
+	}
+}
+
+// gapNs is BenchmarkLatency's gap between two events.
+const gapNs = 2000
 
 // benchClock is the engine's default clock (the TSC where it is usable and cheaper), made once.
 var benchClock = sync.OnceValue(func() *metrics.Clock { return metrics.NewClock(metrics.ClockAuto) })
