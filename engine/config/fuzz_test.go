@@ -27,6 +27,7 @@ func FuzzLoad(f *testing.F) {
 		"routing: {s: {Signal: {<<: [*x], routes: !!seq []}}}", "%YAML 1.2\n---\nrouting: ~\n...\n",
 		"routing:\n  s:\n    Signal:\n      routes:\n        - type: filter\n          condition: >\n            strength\n            > 0.7\n          target: logger\n",
 		"engine: {workers: 99, cpus: [1, 1], ring_size: 3}\nrouting: {s: {Order: {tier: reliable, retry: {max_interval: 1ms}, routes: [{type: pipeline, steps: [execution]}]}}}",
+		"engine: {wait: busy_spin, publish_wait: [parking]}\nrouting: {s: {Signal: {routes: [{type: pipeline, steps: [logger]}]}}}",
 	} {
 		f.Add([]byte(s))
 	}

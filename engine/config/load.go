@@ -189,6 +189,12 @@ func (b *builder) engine(s *engineSpec) {
 	if s.backlog != nil {
 		b.eng.Backlog = s.backlog.v
 	}
+	if s.wait != nil {
+		b.eng.Wait = s.wait.v
+	}
+	if s.publishWait != nil {
+		b.eng.PublishWait = s.publishWait.v
+	}
 	if err := b.eng.Validate(); err != nil {
 		b.errs.add(&Error{Line: s.at.line, Col: s.at.col, Path: s.path, Msg: err.Error(), Err: ErrValue, Cause: err})
 	}

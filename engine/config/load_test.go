@@ -14,6 +14,7 @@ import (
 
 	"github.com/hotpath-go/hotpath/engine"
 	"github.com/hotpath-go/hotpath/engine/config"
+	"github.com/hotpath-go/hotpath/ring"
 	"github.com/hotpath-go/hotpath/events/cond"
 	"github.com/hotpath-go/hotpath/tiers"
 )
@@ -63,6 +64,8 @@ func TestLoadFull(t *testing.T) {
 	assert.Equal(t, 2, cfg.Engine.Workers)
 	assert.Equal(t, []int{2, 3}, cfg.Engine.CPUs)
 	assert.Equal(t, 1024, cfg.Engine.RingSize)
+	assert.Equal(t, ring.BusySpin(), cfg.Engine.Wait)
+	assert.Equal(t, ring.Wait{}, cfg.Engine.PublishWait, "unset: the engine's default")
 	assert.Same(t, l.Kinds, cfg.Engine.Kinds)
 	assert.Same(t, l.Kinds, cfg.Kinds())
 	by := map[string]config.Route{}
@@ -367,6 +370,11 @@ routing:
 			`f.yaml:24:24: routing.risk.Order.routes[0].dead_letter: dead_letter transformer is a transformer; expected a container that takes Order`,
 			`f.yaml:25:78: routing.risk.Order.routes[1].retry.randomization_factor: randomization_factor is 1.5; expected a number in [0, 1]`,
 			`f.yaml:25:97: routing.risk.Order.routes[1].dead_letter: component aggressive_risk takes Signal, but here it receives Order (the events its route gives up on)`,
+		}},
+		{"engine waits", "engine: {wait: respnsive, publish_wait: 3}\nrouting: {}\n", config.ErrValue, []string{
+			`f.yaml:1:16: engine.wait: unknown wait strategy "respnsive"; did you mean "responsive"?`,
+			`f.yaml:1:41: engine.publish_wait: expected a wait strategy (responsive, parking, spin_yield or busy_spin), found the integer 3`,
+			`f.yaml:2:1: routing: routing has no sources; expected at least one source, such as data_source:`,
 		}},
 		{"not YAML", "routing:\n  a: [b\n  c: d\n", config.ErrSyntax, nil},
 		{"two documents", "routing: {}\n---\nrouting: {}\n", config.ErrSyntax, []string{`f.yaml:3:1: a second YAML document; expected one document (remove the ---)`}},

@@ -9,13 +9,14 @@ import (
 	"github.com/goccy/go-yaml/ast"
 
 	"github.com/hotpath-go/hotpath/engine"
+	"github.com/hotpath-go/hotpath/ring"
 )
 
 // The schema, as keys at each level of the document (docs/config.md is its reference):
 //
 //	x-anything:                 ignored: a place for anchors (&defaults) that routes merge (<<: *defaults)
 //	engine:                     optional: the engine's workers and their CPUs
-//	  workers, cpus, ring_size, batch, backlog
+//	  workers, cpus, ring_size, batch, backlog, wait, publish_wait
 //	routing:                    required
 //	  <source>:                 where events come from (data_source, strategy, risk)
 //	    <EventType>:            a kind of the events registry (MarketData, Signal, Order)
@@ -31,7 +32,7 @@ import (
 
 var (
 	topKeys     = []string{"routing", "engine"}
-	engineKeys  = []string{"workers", "cpus", "ring_size", "batch", "backlog"}
+	engineKeys  = []string{"workers", "cpus", "ring_size", "batch", "backlog", "wait", "publish_wait"}
 	optionKeys  = []string{"tier", "overflow", "worker", "cpu", "batch_size", "max_wait", "retry", "dead_letter", "circuit_breaker"}
 	stepKeys    = []string{"type", "steps", "condition", "target", "targets"}
 	setKeys     = append([]string{"routes"}, optionKeys...)
@@ -91,6 +92,7 @@ type engineSpec struct {
 	workers                  *opt[int]
 	cpus                     *opt[[]int]
 	ringSize, batch, backlog *opt[int]
+	wait, publishWait        *opt[ring.Wait]
 }
 
 // setSpec is the routing of one (source, event type).
@@ -197,6 +199,8 @@ func (d *decoder) decodeEngine(e entry) *engineSpec {
 	}
 	s.batch = d.intOpt(fs, "batch", "batch", 1, math.MaxInt32)
 	s.backlog = d.intOpt(fs, "backlog", "backlog", 1, math.MaxInt32)
+	s.wait = d.waitOpt(fs, "wait")
+	s.publishWait = d.waitOpt(fs, "publish_wait")
 	if c, ok := fs["cpus"]; ok {
 		items, ok := d.seq(c.val, c.path, "cpus: one CPU number per worker")
 		if ok {
@@ -416,6 +420,37 @@ func (d *decoder) decodeCond(e entry) *condSpec {
 	}
 	c.start, c.style = scalarStart(n)
 	return c
+}
+
+// waits are the wait strategies the engine section names (ring's presets).
+var waits = []string{"responsive", "parking", "spin_yield", "busy_spin"}
+
+// waitOpt decodes a wait strategy by its preset's name.
+func (d *decoder) waitOpt(fs map[string]entry, key string) *opt[ring.Wait] {
+	e, ok := fs[key]
+	if !ok {
+		return nil
+	}
+	v, ok := d.str(e.val, e.path, "a wait strategy (responsive, parking, spin_yield or busy_spin)")
+	if !ok {
+		return nil
+	}
+	at := posOf(d.resolve(e.val, e.path))
+	var w ring.Wait
+	switch strings.ReplaceAll(v, "-", "_") {
+	case "responsive":
+		w = ring.Responsive()
+	case "parking":
+		w = ring.Parking()
+	case "spin_yield":
+		w = ring.SpinYield()
+	case "busy_spin":
+		w = ring.BusySpin()
+	default:
+		d.errs.at(at, e.path, v, ErrValue, "unknown wait strategy %q%s", v, hint(v, waits))
+		return nil
+	}
+	return &opt[ring.Wait]{v: w, at: at, path: e.path, text: v}
 }
 
 // decodeOptions decodes the route settings among fs.
