@@ -14,8 +14,8 @@ import (
 
 	"github.com/hotpath-go/hotpath/engine"
 	"github.com/hotpath-go/hotpath/engine/config"
-	"github.com/hotpath-go/hotpath/ring"
 	"github.com/hotpath-go/hotpath/events/cond"
+	"github.com/hotpath-go/hotpath/ring"
 	"github.com/hotpath-go/hotpath/tiers"
 )
 
