@@ -12,8 +12,6 @@ type lane interface {
 	// drain takes one batch (at most Config.Batch events), runs the routes of each event and
 	// releases the batch; it returns how many events it took (0: none ready).
 	drain(w *worker) int
-	// ready reports whether an event is waiting: one or two loads, for the worker's idle spin.
-	ready() bool
 	// retired reports that the lane's producer closed it and it is empty: the worker may forget
 	// it.
 	retired() bool
@@ -89,7 +87,6 @@ func newSPSCLane(w *worker, size int, external bool) *spscLane {
 
 func (l *spscLane) drain(w *worker) int { return w.drainSPSC(l) }
 func (l *spscLane) external() bool      { return l.ext }
-func (l *spscLane) ready() bool         { return l.ring.Ready() }
 
 func (l *spscLane) retired() bool {
 	if !l.closed.Load() {
@@ -137,7 +134,6 @@ func newMPMCLane(w *worker, size int, owned, external, lossy bool) *mpmcLane {
 
 func (l *mpmcLane) drain(w *worker) int { return w.drainMPMC(l) }
 func (l *mpmcLane) external() bool      { return l.ext }
-func (l *mpmcLane) ready() bool         { return l.ring.Ready() || l.ring.Closed() }
 
 func (l *mpmcLane) retired() bool { return l.owned && l.done }
 

@@ -422,3 +422,28 @@ func TestZeroAllocs(t *testing.T) {
 		assert.Zerof(t, testing.AllocsPerRun(1000, op), "%s allocates", name)
 	}
 }
+
+// TestReady: Ready reports an event without taking it, for every ring kind a worker spins on.
+func TestReady(t *testing.T) {
+	s, err := ring.NewSPSC[int](8)
+	require.NoError(t, err)
+	assert.False(t, s.Ready())
+	require.True(t, s.TryPush(1))
+	assert.True(t, s.Ready())
+	assert.True(t, s.Ready(), "Ready does not take the event")
+	v, ok := s.TryPop()
+	require.True(t, ok)
+	assert.Equal(t, 1, v)
+	assert.False(t, s.Ready())
+
+	m, err := ring.NewMPMC[int](8)
+	require.NoError(t, err)
+	assert.False(t, m.Ready())
+	require.True(t, m.TryPush(2))
+	assert.True(t, m.Ready())
+	v, ok = m.TryPop()
+	require.True(t, ok)
+	assert.Equal(t, 2, v)
+	assert.False(t, m.Ready())
+	assert.Zero(t, testing.AllocsPerRun(100, func() { _ = s.Ready(); _ = m.Ready() }))
+}
