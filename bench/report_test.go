@@ -162,4 +162,11 @@ func TestWriteTable(t *testing.T) {
 	var b bytes.Buffer
 	require.NoError(t, sampleReport().WriteTable(&b))
 	golden(t, "table.golden.txt", b.Bytes())
+
+	// The limit measured again at the end shows beside the first.
+	r := sampleReport()
+	r.Limits.C2CCASEndNs, r.Limits.C2CTwoLineEndNs = 101.5, 243.25
+	b.Reset()
+	require.NoError(t, r.WriteTable(&b))
+	assert.Contains(t, b.String(), "one way (median); at the end 101.5 / 243.2 ns\n")
 }

@@ -91,7 +91,7 @@ func Run(ctx context.Context, cfg Config, scenarios []Scenario) (*Report, error)
 		rep.Notes = append(rep.Notes, fmt.Sprintf("the machine was busy: load average %.2f on %d CPUs at the start; tails and pinned figures suffer", rep.Machine.LoadAvg, rep.Machine.CPUs))
 	}
 
-	total := 2 // the limits and the harness floor
+	total := 3 // the limits (at the start and the end) and the harness floor
 	for _, s := range scenarios {
 		for _, im := range s.Impls {
 			total += 2
@@ -142,6 +142,13 @@ func Run(ctx context.Context, cfg Config, scenarios []Scenario) (*Report, error)
 				res.Notes = append(res.Notes, fmt.Sprintf("open loop at %s events/s, the scenario's own rate", fmtRate(s.Rate)))
 			}
 			rep.Scenarios = append(rep.Scenarios, res)
+		}
+	}
+	pr.next("", "", "limits again")
+	if end, err := affinity.MeasureLimits(cfg.Limits); err == nil {
+		rep.Limits.C2CCASEndNs, rep.Limits.C2CTwoLineEndNs = end.CASNs, end.TwoLineNs
+		if a, b := rep.Limits.C2CTwoLineNs, end.TwoLineNs; a > 0 && b > 0 && max(a, b) > limitDrift*min(a, b) {
+			rep.Notes = append(rep.Notes, fmt.Sprintf("the core-to-core limit moved during the run (two-line %.1f ns at the start, %.1f ns at the end): the host moved the vCPUs, and ratios to it are unreliable for this run; run again", a, b))
 		}
 	}
 	rep.ratios()

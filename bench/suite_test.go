@@ -100,12 +100,14 @@ func TestRun(t *testing.T) {
 	assert.Equal(t, 1.0, r.Find("spsc", "chan").RatioToBaseline)
 	assert.Greater(t, r.Limits.HarnessP50Ns, int64(0))
 	// limits, harness floor, then closed and open loop for each of four implementations,
-	// then the end.
-	require.Len(t, phases, 11)
+	// the limits again, then the end.
+	require.Len(t, phases, 12)
 	assert.Equal(t, "limits", phases[0].Phase)
 	assert.Equal(t, "harness floor", phases[1].Phase)
-	assert.Equal(t, Progress{Done: 2, Total: 10, Scenario: "spsc", Impl: "hotpath", Phase: "closed loop"}, phases[2])
-	assert.Equal(t, Progress{Done: 10, Total: 10}, phases[10])
+	assert.Equal(t, Progress{Done: 2, Total: 11, Scenario: "spsc", Impl: "hotpath", Phase: "closed loop"}, phases[2])
+	assert.Equal(t, "limits again", phases[10].Phase)
+	assert.Equal(t, Progress{Done: 11, Total: 11}, phases[11])
+	assert.Greater(t, r.Limits.C2CTwoLineEndNs, 0.0)
 }
 
 func TestRunErrors(t *testing.T) {

@@ -24,7 +24,11 @@ func (r *Report) WriteTable(w io.Writer) error {
 	if !l.Pinned {
 		pin = "not pinned"
 	}
-	fmt.Fprintf(&b, "core-to-core limit, CPUs %d-%d (%s): CAS %.1f ns, two-line %.1f ns one way (median)\n", l.CPUs[0], l.CPUs[1], pin, l.C2CCASNs, l.C2CTwoLineNs)
+	fmt.Fprintf(&b, "core-to-core limit, CPUs %d-%d (%s): CAS %.1f ns, two-line %.1f ns one way (median)", l.CPUs[0], l.CPUs[1], pin, l.C2CCASNs, l.C2CTwoLineNs)
+	if l.C2CTwoLineEndNs > 0 {
+		fmt.Fprintf(&b, "; at the end %.1f / %.1f ns", l.C2CCASEndNs, l.C2CTwoLineEndNs)
+	}
+	b.WriteString("\n")
 	fmt.Fprintf(&b, "harness floor (open loop, no hand-off): p50 %s, p99 %s\n", fmtNs(l.HarnessP50Ns), fmtNs(l.HarnessP99Ns))
 	fmt.Fprintf(&b, "per implementation: closed loop %d reps, then open loop at %s events/s (latency from intended send time)\n\n",
 		r.Run.Reps, fmtRate(r.Run.RatePerSec))
