@@ -112,15 +112,16 @@ func SpinYield() Wait { return Wait{Spin: 100, Yield: -1} }
 // waiter is woken within microseconds of the next publish.
 func Parking() Wait { return Wait{Spin: 64, Yield: 20, Park: true} }
 
-// Responsive spins for 50 µs, yields up to 1 ms, then parks: for a latency-critical engine on
-// CPUs it shares, where events come often but not back to back. A gap between events shorter
-// than 50 µs (anything above 20k events/s) finds the waiter spinning, so the next event pays no
+// Responsive spins for 50 µs, then yields until 1 ms has passed, then parks: for a
+// latency-critical engine on CPUs it shares, where events come often but not back to back. A
+// gap between events shorter than 50 µs (anything above 20k events/s) finds the waiter
+// spinning, so the next event pays no
 // wake-up (a parked goroutine locked to its thread takes tens of microseconds to wake on a VM,
 // and can take milliseconds); the yield stage lets the process's other goroutines (a log's
 // flusher, the garbage collector) run; an engine idle for over a millisecond parks and costs
 // ~0% CPU. It costs a CPU per waiter while events keep coming.
 func Responsive() Wait {
-	return Wait{SpinFor: 50 * time.Microsecond, YieldFor: time.Millisecond, Park: true}
+	return Wait{SpinFor: 50 * time.Microsecond, YieldFor: 950 * time.Microsecond, Park: true}
 }
 
 // waiters is where consumers of a ring park. The hand-shake is the asymmetric form of Dekker's:
