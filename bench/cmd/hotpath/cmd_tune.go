@@ -342,8 +342,8 @@ func writeTune(w io.Writer, rows []tuneRow, best, workers int, file string) erro
 	fmt.Fprintf(&b, "\n# %s\nengine:\n  workers: %d\n", where, workers)
 	if r.alt.pinned() {
 		fmt.Fprintf(&b, "  cpus: [%s]\n", strings.ReplaceAll(intList(r.alt.workers), ",", ", "))
+		b.WriteString("  wait: busy_spin     # pinned workers on cores of their own spin best (engine.Config.Wait = ring.BusySpin())\n")
 		fmt.Fprintf(&b, "# and pin the publishing goroutine to CPU %d before it publishes: affinity.Pin(%d)\n", r.alt.producer, r.alt.producer)
-		b.WriteString("# pinned workers busy-spin best: engine.Config.Wait = ring.BusySpin() (docs/engine.md)\n")
 	} else {
 		b.WriteString("  # no cpus: leave the workers unpinned\n")
 	}
