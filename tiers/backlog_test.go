@@ -85,14 +85,10 @@ func TestReliableBacklogUnsynced(t *testing.T) {
 	const lane, n = 8, 200
 	fs := newGatedFS()
 	rt := gatedSpill(t, fs, tiers.ReliableConfig{})
-	gate := make(chan struct{})
-	entered := make(chan struct{}, 1)
+	st := newStall()
 	rec := newRecorder()
 	h := engine.HandlerFunc[events.Order](func(o *events.Order) {
-		if o.ID == 1 {
-			entered <- struct{}{}
-			<-gate
-		}
+		st.hold(o.ID)
 		rec.Receive(o)
 	})
 	cfg := testConfig(1)
@@ -104,7 +100,7 @@ func TestReliableBacklogUnsynced(t *testing.T) {
 	require.NoError(t, err)
 	defer p.Close()
 	publishN(t, p, 1, 1)
-	<-entered
+	<-st.entered
 	publishN(t, p, 2, n-1)
 
 	c := counts(t, e, "r")
@@ -116,7 +112,7 @@ func TestReliableBacklogUnsynced(t *testing.T) {
 	require.ErrorIs(t, err, context.DeadlineExceeded, "nothing can be delivered yet")
 	assert.ErrorContains(t, err, "events not delivered")
 
-	close(gate)
+	close(st.gate)
 	fs.open()
 	require.NoError(t, drain(rt, "r", 20*time.Second))
 	assert.Equal(t, seq(1, n), rec.got(), "when Drain returns, every event has been delivered")
@@ -160,14 +156,10 @@ func TestReliableBacklogHeld(t *testing.T) {
 func TestReliableBacklogRetries(t *testing.T) {
 	const lane, n = 8, 100
 	rt := memReliable(t, tiers.ReliableConfig{Retry: tiers.RetryConfig{MaxRetries: 1, InitialInterval: time.Hour, MaxInterval: time.Hour, Multiplier: 1}})
-	gate := make(chan struct{})
-	entered := make(chan struct{}, 1)
+	st := newStall()
 	var failures atomic.Int64
 	h := engine.Fallible(func(o *events.Order) error {
-		if o.ID == 1 {
-			entered <- struct{}{}
-			<-gate
-		}
+		st.hold(o.ID)
 		failures.Add(1)
 		return errors.New("down")
 	})
@@ -177,9 +169,9 @@ func TestReliableBacklogRetries(t *testing.T) {
 	p, err := e.NewProducer("s")
 	require.NoError(t, err)
 	publishN(t, p, 1, 1)
-	<-entered
+	<-st.entered
 	publishN(t, p, 2, n-1)
-	close(gate)
+	close(st.gate)
 	require.Eventually(t, func() bool { return failures.Load() == n }, 20*time.Second, time.Millisecond)
 	c := counts(t, e, "r")
 	assert.Positive(t, c.Spilled)

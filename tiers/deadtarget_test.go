@@ -172,22 +172,5 @@ func TestReliableDeadLetterTargetAllocs(t *testing.T) {
 	defer func() { require.NoError(t, rt.Close()) }()
 	rejected := fmt.Errorf("rejected: %w", tiers.ErrPermanent)
 	failing := engine.Fallible(func(*events.Order) error { return rejected })
-	cfg := testConfig(1)
-	cfg.RingSize = 1024
-	e := newEngine(t, cfg, engine.Route{Name: "r", Source: "s", Tier: rt, Target: engine.To(failing)})
-	defer stop(t, e)
-	p, err := e.NewProducer("s")
-	require.NoError(t, err)
-	defer p.Close()
-	ev, last := order(2), order(1)
-	run := func() {
-		for range 63 {
-			_ = engine.Publish(p, ev)
-		}
-		_ = engine.Publish(p, last)
-		<-done
-	}
-	run()
-	assert.Zero(t, testing.AllocsPerRun(20, run))
-	assert.Zero(t, counts(t, e, "r").Spilled, "the route kept up")
+	assertBatchAllocsZero(t, rt, engine.To(failing), done, 20)
 }

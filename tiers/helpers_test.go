@@ -109,3 +109,17 @@ func counts(t testing.TB, e *engine.Engine, name string) metrics.EventCounts {
 	require.True(t, ok)
 	return c
 }
+
+// stall holds a handler at the event with ID 1: it signals entered, then waits until the test
+// closes gate.
+type stall struct{ gate, entered chan struct{} }
+
+func newStall() *stall { return &stall{gate: make(chan struct{}), entered: make(chan struct{}, 1)} }
+
+// hold stalls the calling handler if id is 1.
+func (s *stall) hold(id uint64) {
+	if id == 1 {
+		s.entered <- struct{}{}
+		<-s.gate
+	}
+}

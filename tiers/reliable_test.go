@@ -188,14 +188,10 @@ func TestReliableDeadLetters(t *testing.T) {
 func TestReliableSpillsWhenFull(t *testing.T) {
 	const lane = 8
 	rt := memReliable(t, tiers.ReliableConfig{})
-	gate := make(chan struct{})
-	entered := make(chan struct{}, 1)
+	st := newStall()
 	rec := newRecorder()
 	h := engine.HandlerFunc[events.Order](func(o *events.Order) {
-		if o.ID == 1 {
-			entered <- struct{}{}
-			<-gate
-		}
+		st.hold(o.ID)
 		rec.Receive(o)
 	})
 	cfg := testConfig(1)
@@ -204,7 +200,7 @@ func TestReliableSpillsWhenFull(t *testing.T) {
 	p, err := e.NewProducer("s")
 	require.NoError(t, err)
 	publishN(t, p, 1, 1)
-	<-entered
+	<-st.entered
 	publishN(t, p, 2, 10*lane-1)
 	c := counts(t, e, "r")
 	assert.GreaterOrEqual(t, c.Spilled, uint64(10*lane-1-lane), "what the lane had no room for is in the log")
@@ -212,7 +208,7 @@ func TestReliableSpillsWhenFull(t *testing.T) {
 	backlog, err := rt.Backlog("r")
 	require.NoError(t, err)
 	assert.Equal(t, c.Spilled, backlog)
-	close(gate)
+	close(st.gate)
 	require.NoError(t, drain(rt, "r", 20*time.Second))
 	assert.Equal(t, 10*lane, rec.len(), "drained: every event delivered")
 	require.NoError(t, p.Close())
@@ -421,9 +417,18 @@ func TestReliableAllocs(t *testing.T) {
 			done <- struct{}{}
 		}
 	})
+	assertBatchAllocsZero(t, rt, engine.To(h), done, 50)
+}
+
+// assertBatchAllocsZero runs a route "r" through tier with target on a fresh engine, publishes
+// batches of 64 Orders (the last of Quantity 1, after which the test's target or dead-letter
+// target signals done), and asserts that a batch allocates nothing, over runs batches, and that
+// nothing spilled.
+func assertBatchAllocsZero(t *testing.T, tier engine.Tier, target engine.Target, done <-chan struct{}, runs int) {
+	t.Helper()
 	cfg := testConfig(1)
 	cfg.RingSize = 1024
-	e := newEngine(t, cfg, engine.Route{Name: "r", Source: "s", Tier: rt, Target: engine.To(h)})
+	e := newEngine(t, cfg, engine.Route{Name: "r", Source: "s", Tier: tier, Target: target})
 	defer stop(t, e)
 	p, err := e.NewProducer("s")
 	require.NoError(t, err)
@@ -437,7 +442,7 @@ func TestReliableAllocs(t *testing.T) {
 		<-done
 	}
 	run()
-	assert.Zero(t, testing.AllocsPerRun(50, run))
+	assert.Zero(t, testing.AllocsPerRun(runs, run))
 	assert.Zero(t, counts(t, e, "r").Spilled, "the route kept up")
 }
 
