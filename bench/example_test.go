@@ -157,7 +157,7 @@ func ExampleDefaultConfig() {
 	fmt.Println(q.Duration)
 	// Output:
 	// 3s 100000 3
-	// 700ms
+	// 300ms
 }
 
 func ExampleConfig_Validate() {
