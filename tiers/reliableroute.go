@@ -42,7 +42,7 @@ type reliableRoute struct {
 	spill, dead *wal.Log
 	ckpt        *checkpointer
 	replayMu    sync.Mutex // serialises Replay
-	recs        sync.Pool  // *[eventRecordSize]byte for publishers' appends (a slice given to the log escapes)
+	recs        recBufs    // buffers for publishers' appends
 
 	// state is the spilling flag (bit 0), the publishers appending now (bits 1..31) and a count
 	// of finished appends (bits 32..63, wrapping): written by publishers and the worker.
@@ -284,13 +284,10 @@ func (b *reliableBinding) append(c *engine.Context, ev *events.Raw, start bool) 
 		}
 	}
 	s.pending.Add(1) // the tier's from now on: Backlog counts it before the append completes
-	rec, _ := s.recs.Get().(*[eventRecordSize]byte)
-	if rec == nil {
-		rec = new([eventRecordSize]byte)
-	}
+	rec := s.recs.get()
 	putEventRecord(rec, ev, 0)
 	seq, err := s.spill.AppendAsync(recEvent, rec[:])
-	s.recs.Put(rec)
+	s.recs.put(rec)
 	if err == nil {
 		atomicMax(&s.pubTail, seq)
 	} else {
