@@ -88,3 +88,128 @@ func TestCompareSameRun(t *testing.T) {
 		assert.Equal(t, Same, ch.Verdict, "%s/%s %s", ch.Name, ch.Impl, ch.Metric)
 	}
 }
+
+func TestCompareDurations(t *testing.T) {
+	tests := []struct {
+		name     string
+		old, new int64
+		want     string // "" for no note
+	}{
+		{name: "same", old: 3e9, new: 3e9},
+		{name: "quick against full", old: 300e6, new: 3e9, want: "different durations: 300ms against 3s per implementation"},
+		{name: "full against quick", old: 3e9, new: 300e6, want: "different durations: 3s against 300ms per implementation"},
+		{name: "unknown", old: 0, new: 3e9, want: "different durations: unknown against 3s"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			old, new := sampleReport(), sampleReport()
+			old.Run.DurationNs, new.Run.DurationNs = tt.old, tt.new
+			c := Compare(old, new)
+			if tt.want == "" {
+				assert.Empty(t, c.Notes)
+				return
+			}
+			require.Len(t, c.Notes, 1)
+			assert.Contains(t, c.Notes[0], tt.want)
+			assert.Contains(t, c.Notes[0], "-quick")
+		})
+	}
+}
+
+func TestCompareScenarioRates(t *testing.T) {
+	// withRate sets the open-loop rate of every result of scenario in r.
+	withRate := func(r *Report, scenario string, rate float64) *Report {
+		for i := range r.Scenarios {
+			if r.Scenarios[i].Name == scenario && r.Scenarios[i].Load != nil {
+				r.Scenarios[i].Load.RatePerSec = rate
+			}
+		}
+		return r
+	}
+	tests := []struct {
+		name             string
+		oldRun, newRun   float64 // run-wide rates
+		oldSpsc, newSpsc float64 // spsc's own rates
+		want             []string
+	}{
+		{name: "same rates", oldRun: 100e3, newRun: 100e3, oldSpsc: 100e3, newSpsc: 100e3},
+		{name: "own rate unchanged", oldRun: 100e3, newRun: 100e3, oldSpsc: 1e6, newSpsc: 1e6},
+		{name: "own rate changed", oldRun: 100e3, newRun: 100e3, oldSpsc: 1e6, newSpsc: 2e6,
+			want: []string{"spsc: different open-loop rates: 1M against 2M events/s"}},
+		{name: "own rate set in one run", oldRun: 100e3, newRun: 100e3, oldSpsc: 100e3, newSpsc: 1e6,
+			want: []string{"spsc: different open-loop rates: 100k against 1M events/s"}},
+		{name: "followed the run-wide rate", oldRun: 100e3, newRun: 50e3, oldSpsc: 100e3, newSpsc: 50e3,
+			want: []string{"different open-loop rates: 100k against 50k events/s: latencies are not comparable"}},
+		{name: "own rate against a changed run-wide rate", oldRun: 100e3, newRun: 50e3, oldSpsc: 1e6, newSpsc: 50e3,
+			want: []string{"different open-loop rates: 100k against 50k", "spsc: different open-loop rates: 1M against 50k events/s"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			old, new := withRate(sampleReport(), "spsc", tt.oldSpsc), withRate(sampleReport(), "spsc", tt.newSpsc)
+			old.Run.RatePerSec, new.Run.RatePerSec = tt.oldRun, tt.newRun
+			c := Compare(old, new)
+			require.Len(t, c.Notes, len(tt.want), "%q", c.Notes)
+			for i, want := range tt.want {
+				assert.Contains(t, c.Notes[i], want)
+			}
+		})
+	}
+
+	// A scenario measured without an open loop in one run has no rate to compare.
+	old, new := sampleReport(), withRate(sampleReport(), "spsc", 1e6)
+	old.Scenarios[0].Load, old.Scenarios[1].Load = nil, nil
+	assert.Empty(t, Compare(old, new).Notes)
+}
+
+func TestCompareAllocs(t *testing.T) {
+	tests := []struct {
+		name          string
+		old, new      int64
+		spread        float64 // ns/op spread of both runs: allocations ignore it
+		verdict       Verdict
+		delta         float64
+		text, noAlloc string
+	}{
+		{name: "none in either", old: 0, new: 0},
+		{name: "0 to 1", old: 0, new: 1, verdict: Worse, text: `spsc/hotpath +allocs +0 +1 +\+1 +- +worse`},
+		{name: "0 to 1 in a noisy run", old: 0, new: 1, spread: 0.8, verdict: Worse, text: `spsc/hotpath +allocs +0 +1 +\+1 +- +worse`},
+		{name: "3 to 4", old: 3, new: 4, verdict: Worse, delta: 1.0 / 3, text: `spsc/hotpath +allocs +3 +4 +\+1 +- +worse`},
+		{name: "2 to 0", old: 2, new: 0, verdict: Better, delta: -1, text: `spsc/hotpath +allocs +2 +0 +-2 +- +better`},
+		{name: "2 to 2", old: 2, new: 2, verdict: Same, text: `spsc/hotpath +allocs +2 +2 +\+0 +- +same`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			old, new := sampleReport(), sampleReport()
+			old.Scenarios[0].AllocsPerOp, new.Scenarios[0].AllocsPerOp = tt.old, tt.new
+			old.Scenarios[0].Spread.NsPerOp, new.Scenarios[0].Spread.NsPerOp = tt.spread, tt.spread
+			c := Compare(old, new)
+			var allocs []Change
+			for _, ch := range c.Changes {
+				if ch.Metric == "allocs" {
+					allocs = append(allocs, ch)
+				}
+			}
+			var b bytes.Buffer
+			require.NoError(t, c.WriteText(&b))
+			if tt.text == "" {
+				assert.Empty(t, allocs, "no allocs row when neither run allocated")
+				assert.NotContains(t, b.String(), "allocs")
+				return
+			}
+			require.Len(t, allocs, 1, "only spsc/hotpath allocates")
+			ch := allocs[0]
+			assert.Equal(t, tt.verdict, ch.Verdict)
+			assert.InDelta(t, tt.delta, ch.Delta, 1e-9)
+			assert.Equal(t, float64(tt.old), ch.Old)
+			assert.Equal(t, float64(tt.new), ch.New)
+			assert.Regexp(t, tt.text, b.String())
+			assert.Contains(t, b.String(), "any increase is worse")
+			if tt.verdict == Worse {
+				require.Len(t, c.Regressions(), 1)
+				assert.Equal(t, "allocs", c.Regressions()[0].Metric)
+			} else {
+				assert.Empty(t, c.Regressions())
+			}
+		})
+	}
+}

@@ -62,7 +62,7 @@ func implColor(impl string, i int) color.RGBA {
 // newSpectrum builds the plot of scenario's results in r that have a histogram; ok is false
 // when none has.
 func newSpectrum(r *Report, scenario string) (spectrum, bool) {
-	p := spectrum{title: fmt.Sprintf("%s: latency by percentile, open loop at %s events/s", scenario, fmtRate(r.Run.RatePerSec))}
+	p := spectrum{title: fmt.Sprintf("%s: latency by percentile, open loop at %s events/s", scenario, fmtRate(scenarioRate(r, scenario)))}
 	yMin, yMax, xMax := math.Inf(1), 0.0, 10.0
 	for i, res := range r.Scenarios {
 		if res.Name != scenario || res.hist == nil || res.hist.TotalCount() == 0 {
@@ -105,6 +105,18 @@ func newSpectrum(r *Report, scenario string) (spectrum, bool) {
 		}
 	}
 	return p, true
+}
+
+// scenarioRate is the rate scenario's open loop ran at: its own (Result.Load.RatePerSec, which
+// a scenario such as route-e2e-1m sets apart from the run's), or the run-wide rate where no
+// result of scenario records a load.
+func scenarioRate(r *Report, scenario string) float64 {
+	for _, res := range r.Scenarios {
+		if res.Name == scenario && res.Load != nil && res.Load.RatePerSec > 0 {
+			return res.Load.RatePerSec
+		}
+	}
+	return r.Run.RatePerSec
 }
 
 // niceStep rounds v up to 1, 2 or 5 times a power of ten.
@@ -200,16 +212,69 @@ func (r *Report) WritePlotPNG(w io.Writer, scenario string) error {
 	for _, l := range p.lines {
 		legendW = max(legendW, textWidth(l.label, s))
 	}
-	fillRect(img, image.Rect(left+4, top+4, left+52+legendW, top+16+len(p.lines)*(glyphH*s+8)), color.White)
+	box := p.legendBox(legendW+48, 12+len(p.lines)*(glyphH*s+8))
+	fillRect(img, box, color.White)
 	for i, l := range p.lines {
-		ly := top + 10 + i*(glyphH*s+8)
-		fillRect(img, image.Rect(left+12, ly+glyphH*s/2-2, left+36, ly+glyphH*s/2+2), l.color)
-		drawText(img, left+44, ly, s, l.label, plotInk())
+		lx, ly := box.Min.X-4, box.Min.Y+6+i*(glyphH*s+8)
+		fillRect(img, image.Rect(lx+12, ly+glyphH*s/2-2, lx+36, ly+glyphH*s/2+2), l.color)
+		drawText(img, lx+44, ly, s, l.label, plotInk())
 	}
 	if err := png.Encode(w, img); err != nil {
 		return fmt.Errorf("bench: writing png: %w", err)
 	}
 	return nil
+}
+
+// legendBox places a w x h legend inside the plotting area where it hides the least of the
+// lines: the first of the corners (top left, bottom right, top right, bottom left) that
+// covers none of them, else the first free spot found scanning from the top left, else the
+// corner that covers the fewest of their points. Latency grows with the percentile, so the lines usually leave
+// the top left (low percentiles) or the bottom right (high percentiles) free.
+func (p spectrum) legendBox(w, h int) image.Rectangle {
+	left, right, top, bottom := marginL+4, plotW-marginR-4, marginT+4, plotH-marginB-4
+	w, h = min(w, right-left), min(h, bottom-top)
+	var pts []image.Point // the lines, a point every pixel or so, 2 pixels wide
+	for _, l := range p.lines {
+		for j := 1; j < len(l.x); j++ {
+			x0, y0, x1, y1 := p.px(l.x[j-1]), p.py(l.y[j-1]), p.px(l.x[j]), p.py(l.y[j])
+			n := int(math.Max(math.Abs(x1-x0), math.Abs(y1-y0))) + 1
+			for i := 0; i <= n; i++ {
+				t := float64(i) / float64(n)
+				pts = append(pts, image.Pt(int(math.Round(x0+t*(x1-x0))), int(math.Round(y0+t*(y1-y0)))))
+			}
+		}
+	}
+	covered := func(r image.Rectangle) int {
+		n := 0
+		for _, pt := range pts {
+			// The line is 2 pixels wide (drawLine), and a few pixels of air keep it readable.
+			if pt.X >= r.Min.X-3 && pt.X < r.Max.X+3 && pt.Y >= r.Min.Y-3 && pt.Y < r.Max.Y+3 {
+				n++
+			}
+		}
+		return n
+	}
+	at := func(x, y int) image.Rectangle { return image.Rect(x, y, x+w, y+h) }
+	corners := []image.Rectangle{at(left, top), at(right-w, bottom-h), at(right-w, top), at(left, bottom-h)}
+	best, fewest := corners[0], math.MaxInt
+	for _, r := range corners {
+		n := covered(r)
+		if n == 0 {
+			return r
+		}
+		if n < fewest {
+			best, fewest = r, n
+		}
+	}
+	const step = 8
+	for y := top; y+h <= bottom; y += step {
+		for x := left; x+w <= right; x += step {
+			if r := at(x, y); covered(r) == 0 {
+				return r
+			}
+		}
+	}
+	return best
 }
 
 // drawLine draws a 2-pixel-wide segment from (x0, y0) to (x1, y1).

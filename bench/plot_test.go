@@ -3,13 +3,16 @@ package bench
 import (
 	"bytes"
 	"encoding/xml"
+	"image"
 	"image/png"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -35,6 +38,75 @@ func TestWritePlotPNG(t *testing.T) {
 		}
 	}
 	assert.True(t, found["hotpath"] && found["chan"], "line colours found: %v", found)
+}
+
+// lineHidden counts the points of p's lines (their vertices, inside the plotting area) that
+// are white in img: hidden under the legend's box.
+func lineHidden(p spectrum, img image.Image) int {
+	n := 0
+	for _, l := range p.lines {
+		for j := range l.x {
+			x, y := int(math.Round(p.px(l.x[j]))), int(math.Round(p.py(l.y[j])))
+			if x <= marginL+1 || x >= plotW-marginR || y <= marginT || y >= plotH-marginB-1 {
+				continue
+			}
+			if r, g, b, _ := img.At(x, y).RGBA(); r == 0xffff && g == 0xffff && b == 0xffff {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+func TestPlotLegendHidesNoLine(t *testing.T) {
+	// In the sample chan's line climbs through the top left, where the legend used to be.
+	for name, r := range map[string]*Report{"sample": sampleReport(), "steep": steepReport()} {
+		p, ok := newSpectrum(r, r.Scenarios[0].Name)
+		require.True(t, ok)
+		var b bytes.Buffer
+		require.NoError(t, r.WritePlotPNG(&b, r.Scenarios[0].Name))
+		img, err := png.Decode(&b)
+		require.NoError(t, err)
+		assert.Zero(t, lineHidden(p, img), "%s: line points under the legend", name)
+	}
+}
+
+// steepReport is a scenario like route-e2e-1m: a low, flat hotpath and a chan that jumps to
+// milliseconds past p95, at the scenario's own rate of 1M events/s.
+func steepReport() *Report {
+	hot := hdrhistogram.New(1, highestNs, digits)
+	ch := hdrhistogram.New(1, highestNs, digits)
+	for i := range 100_000 {
+		_ = hot.RecordValue(300 + int64(i%700))
+		v := 500 + int64(i%1000)
+		if i%100 >= 95 {
+			v = 2_000_000 + int64(i%97)*30_000
+		}
+		_ = ch.RecordValue(v)
+	}
+	load := &Load{RatePerSec: 1e6, AchievedPerSec: 1e6, Sent: 100_000}
+	return &Report{Schema: SchemaVersion, Run: RunInfo{DurationNs: 3e9, RatePerSec: 100_000, Reps: 3}, Scenarios: []Result{
+		{Name: "route-e2e-1m", Impl: "hotpath", Latency: &Latency{P50: 650, Max: 1000}, Load: load, hist: hot},
+		{Name: "route-e2e-1m", Impl: "chan", Latency: &Latency{P50: 1000, Max: 4_900_000}, Load: load, hist: ch},
+	}}
+}
+
+func TestSpectrumTitleRate(t *testing.T) {
+	r := steepReport()
+	p, ok := newSpectrum(r, "route-e2e-1m")
+	require.True(t, ok)
+	assert.Equal(t, "route-e2e-1m: latency by percentile, open loop at 1M events/s", p.title, "the scenario's own rate, not the run's 100k")
+
+	p, _ = newSpectrum(sampleReport(), "spsc")
+	assert.Equal(t, "spsc: latency by percentile, open loop at 100k events/s", p.title)
+
+	r.Scenarios[0].Load, r.Scenarios[1].Load = nil, nil
+	p, _ = newSpectrum(r, "route-e2e-1m")
+	assert.Contains(t, p.title, "open loop at 100k events/s", "no load recorded: the run-wide rate")
+
+	var b bytes.Buffer
+	require.NoError(t, steepReport().WritePlotSVG(&b, "route-e2e-1m"))
+	assert.Contains(t, b.String(), "open loop at 1M events/s")
 }
 
 func TestWritePlotSVG(t *testing.T) {

@@ -76,7 +76,7 @@ func BenchmarkDispatch(b *testing.B) {
 // overhead. shared and raw-mpmc are the same for the multi-producer path; chan-baseline is a
 // buffered channel of the same capacity. ns/op is per event.
 func BenchmarkPublish(b *testing.B) {
-	b.Run("hotpath", func(b *testing.B) { benchEngine(b, false) })
+	b.Run("hotpath", func(b *testing.B) { benchEngine(b, false, -1) })
 	b.Run("raw-ring", func(b *testing.B) {
 		r, err := ring.NewSPSC[events.Raw](1024, ring.WithWait(spin))
 		require.NoError(b, err)
@@ -96,7 +96,7 @@ func BenchmarkPublish(b *testing.B) {
 			return true
 		})
 	})
-	b.Run("shared", func(b *testing.B) { benchEngine(b, true) })
+	b.Run("shared", func(b *testing.B) { benchEngine(b, true, -1) })
 	b.Run("raw-mpmc", func(b *testing.B) {
 		r, err := ring.NewMPMC[events.Raw](1024, ring.WithWait(spin))
 		require.NoError(b, err)
@@ -128,8 +128,29 @@ func BenchmarkPublish(b *testing.B) {
 	})
 }
 
-func benchEngine(b *testing.B, shared bool) {
-	e := newTestEngine(b, Config{Workers: 1, RingSize: 1024, Clock: testClock(), Wait: spin, PublishWait: spin, LatencyEvery: -1})
+// BenchmarkPublishSampled is BenchmarkPublish's hotpath and shared with the engine's own
+// latency sampling on, as a default engine runs: BenchmarkPublish turns it off (LatencyEvery
+// -1) to measure routing alone. default is LatencyEvery 0, DefaultLatencyEvery: every 64th
+// event of a dedicated producer is stamped at publish (a read of the engine's default clock)
+// and its latency recorded on the worker (a clock read and an HDR histogram record). every=1
+// times every event, the most it can cost; a shared publisher times events only then. The
+// difference to BenchmarkPublish/hotpath and /shared is what the sampling costs per event.
+func BenchmarkPublishSampled(b *testing.B) {
+	b.Run("hotpath/default", func(b *testing.B) { benchEngine(b, false, 0) })
+	b.Run("hotpath/every=1", func(b *testing.B) { benchEngine(b, false, 1) })
+	b.Run("shared/every=1", func(b *testing.B) { benchEngine(b, true, 1) })
+}
+
+// benchEngine publishes b.N events through an engine with one route, from a dedicated
+// Producer or (shared) a shared publisher, with Config.LatencyEvery every; where every is not
+// negative the engine times events with its default clock, and the benchmark checks that the
+// route's histogram recorded them.
+func benchEngine(b *testing.B, shared bool, every int) {
+	cfg := Config{Workers: 1, RingSize: 1024, Clock: testClock(), Wait: spin, PublishWait: spin, LatencyEvery: every}
+	if every >= 0 {
+		cfg.Clock = benchClock() // the default engine's clock: metrics.ClockAuto
+	}
+	e := newTestEngine(b, cfg)
 	var got atomic.Int64
 	var sum int64
 	h := HandlerFunc[events.MarketData](func(m *events.MarketData) { sum += m.Volume; got.Store(int64(m.ID)) })
@@ -155,6 +176,15 @@ func benchEngine(b *testing.B, shared bool) {
 	b.StopTimer()
 	require.NoError(b, p.Close())
 	stop(b, e)
+	if every >= 0 {
+		k := every
+		if k == 0 {
+			k = DefaultLatencyEvery
+		}
+		rep := e.Metrics().Snapshot()
+		require.Len(b, rep.Routes, 1)
+		require.GreaterOrEqual(b, rep.Routes[0].Total.Count, int64(b.N/k), "timed events recorded")
+	}
 }
 
 // benchRaw runs push on the benchmark's goroutine and take (true: go on) on a goroutine locked to

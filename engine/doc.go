@@ -55,7 +55,8 @@
 // When a lane is full, the route's Overflow decides: Block (wait, with Config.PublishWait),
 // DropNewest, DropOldest (the producer evicts the oldest event of its lossy lane) or Fail (the
 // publish returns ErrFull). Every refused or evicted event is counted on its route
-// (metrics.EventDropped). Routes that share a lane slot take the strictest policy among them. A
+// (metrics.EventDropped). Each route's own policy decides for it: routes of one source and kind
+// on one worker share a lane slot per event only when their policies are the same. A
 // Tier may take the event first (Binding.OnFull: spill it to a write-ahead log, say), or take
 // every event before it reaches a lane (Binding.OnPublish: a write-ahead tier); the work such a
 // tier holds is done by its Binding.Tick, which the route's worker calls after every pass.

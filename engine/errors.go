@@ -29,6 +29,13 @@ var (
 	// ErrDepth is returned when inline routes and transforms nest deeper than MaxDepth on one
 	// goroutine (usually a route that publishes into itself).
 	ErrDepth = errors.New("engine: inline nesting too deep")
+	// ErrSelfBlock is returned by a publish through a Producer or a Publisher, made from a
+	// handler (on a worker's goroutine), that found a Block route's lane into that same worker
+	// full: only the worker could make room, and it is the one waiting, so the publish fails
+	// at once (the event is counted as dropped on the route) rather than deadlock. Handlers
+	// publish with the Emit and EmitOf adapters, whose events wait in the worker's backlog
+	// instead. (Recognising the worker's goroutine takes its thread id: Linux only.)
+	ErrSelfBlock = errors.New("engine: handler published into a full lane of its own worker")
 	// ErrUndelivered is wrapped by Stop when some accepted events were not delivered.
 	ErrUndelivered = errors.New("engine: events not delivered")
 	// ErrPanic is wrapped by the DeliveryError of a handler that panicked.

@@ -1,8 +1,12 @@
 package engine
 
 import (
+	"runtime"
+	"time"
+
 	"github.com/hotpath-go/hotpath/engine/metrics"
 	"github.com/hotpath-go/hotpath/events"
+	"github.com/hotpath-go/hotpath/ring"
 )
 
 // runInline runs inline routes rs for one event on the calling goroutine, with c's scratch
@@ -158,8 +162,46 @@ func (e *Engine) sharedFull(c *Context, l *mpmcLane, g *group, it *item) (pushed
 		e.dropped(g)
 		return false, ErrFull
 	}
-	if err := l.ring.Push(*it); err != nil { // waits with the lane's producer strategy
-		return false, ErrStopped
+	if e.callerWorker() == l.w { // a handler publishing through a Publisher into its own worker
+		e.dropped(g)
+		return false, ErrSelfBlock
 	}
-	return true, nil
+	return e.waitShared(l, it)
+}
+
+// waitShared pushes it into the shared lane l, waiting while the lane is full as a dedicated
+// producer does (sender.full): with Config.PublishWait's stages, waking the worker if it is
+// parked, until there is room, the lane closes (Stop) or Stop aborts.
+func (e *Engine) waitShared(l *mpmcLane, it *item) (pushed bool, err error) {
+	wt := e.cfg.PublishWait
+	nap := time.Microsecond
+	timed := wt.SpinFor > 0 || wt.YieldFor > 0
+	var start time.Time
+	var waited time.Duration
+	if timed {
+		start = time.Now()
+	}
+	for i := 0; ; i++ {
+		if l.ring.TryPush(*it) {
+			return true, nil
+		}
+		if l.ring.Closed() || e.abort.Load() {
+			return false, ErrStopped
+		}
+		if l.w.sleeping.Load() {
+			l.w.signal()
+		}
+		if i&63 == 63 && timed {
+			waited = time.Since(start)
+		}
+		switch wt.Stage(i, waited) {
+		case ring.StageSpin:
+			cpuRelax()
+		case ring.StageYield:
+			runtime.Gosched()
+		default:
+			time.Sleep(nap)
+			nap = min(2*nap, e.cfg.MaxNap)
+		}
+	}
 }

@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"errors"
+	"runtime"
 	"sync/atomic"
 	"testing"
 
@@ -151,25 +153,66 @@ func TestOverflowBlock(t *testing.T) {
 	}
 }
 
-// TestMixedPoliciesShareALane: routes sharing a lane take the strictest policy (Block beats
-// DropNewest), so the DropNewest route loses nothing either.
+// TestMixedPoliciesShareALane: routes of one source on one worker with different policies each
+// keep their own: through a 2-slot lane, the Block route gets every event, the DropNewest route
+// loses some (each counted as dropped) and keeps the order of those it gets, and Fail's refusals
+// come back as ErrFull while the other routes still get the event.
 func TestMixedPoliciesShareALane(t *testing.T) {
 	cfg := testConfig(1)
 	cfg.RingSize = 2
 	e := newTestEngine(t, cfg)
-	var a, b collector[events.Order]
+	var a, b, f collector[events.Order]
+	release := make(chan struct{})
+	gate := HandlerFunc[events.Order](func(o *events.Order) {
+		if o.ID == 1 {
+			<-release // hold the worker on the first event: the lane fills behind it
+		}
+		b.Receive(o)
+	})
 	require.NoError(t, e.Register(Route{Name: "a", Source: "s", Target: To[events.Order](&a), Overflow: DropNewest}))
-	require.NoError(t, e.Register(Route{Name: "b", Source: "s", Target: To[events.Order](&b)}))
+	require.NoError(t, e.Register(Route{Name: "b", Source: "s", Target: To(gate)}))
+	require.NoError(t, e.Register(Route{Name: "f", Source: "s", Target: To[events.Order](&f), Overflow: Fail}))
 	require.NoError(t, e.Start())
 	p, err := e.NewProducer("s")
 	require.NoError(t, err)
-	for id := uint64(1); id <= 500; id++ {
-		require.NoError(t, Publish(p, &events.Order{Header: events.Header{ID: id}}))
+	const n = 500
+	full := 0
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for id := uint64(1); id <= n; id++ {
+			err := Publish(p, &events.Order{Header: events.Header{ID: id}})
+			if errors.Is(err, ErrFull) {
+				full++
+			} else {
+				assert.NoError(t, err)
+			}
+		}
+		assert.NoError(t, p.Close())
+	}()
+	for { // the lane is full behind the held worker once route a has dropped an event
+		if c, _ := e.Counts("a"); c.Dropped > 0 {
+			break
+		}
+		runtime.Gosched()
 	}
-	require.NoError(t, p.Close())
+	close(release)
+	<-done
 	stop(t, e)
-	assert.Equal(t, seq(1, 500), ids(a.events()))
-	assert.Equal(t, seq(1, 500), ids(b.events()))
+	assert.Equal(t, seq(1, n), ids(b.events()), "Block: every event, in order")
+	for _, tc := range []struct {
+		name string
+		got  []events.Order
+	}{{"a", a.events()}, {"f", f.events()}} {
+		got := ids(tc.got)
+		assert.Less(t, len(got), n, "%s lost events while the lane was full", tc.name)
+		assert.IsIncreasing(t, got, "%s keeps its order", tc.name)
+		c, ok := e.Counts(tc.name)
+		require.True(t, ok)
+		assert.Equal(t, uint64(n-len(got)), c.Dropped, "%s counts each event it lost", tc.name)
+	}
+	cf, _ := e.Counts("f")
+	assert.Equal(t, int(cf.Dropped), full, "each ErrFull is one of f's drops")
 }
 
 // TestHandlerPublishesDoNotDeadlock builds a cycle: a route on worker 0 emits, for every event,

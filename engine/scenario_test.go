@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"math"
 	"sync/atomic"
 	"testing"
 
@@ -15,8 +16,17 @@ import (
 // Orders; execution receives the Orders. Each hop publishes from a handler (Emit), with lanes
 // small enough that they fill and the workers' backlogs come into play.
 
+// strengths is the strategy's model output by market data ID modulo 10. It straddles the 0.7
+// boundary: two of every ten signals are exactly 0.7 (conservative: the aggressive filter is
+// strictly greater), one is the smallest float64 above it (aggressive).
+var strengths = [10]float64{0.05, 0.25, 0.45, 0.65, 0.7, 0.7, math.Nextafter(0.7, 1), 0.75, 0.85, 0.95}
+
 // strength is the strategy's deterministic model output for market data number id.
-func strength(id uint64) float64 { return float64(id%10)/10 + 0.05 }
+func strength(id uint64) float64 { return strengths[id%10] }
+
+// aggressive is the plan's split: strictly above 0.7 goes to the aggressive desk, 0.7 itself and
+// below to the conservative one.
+func aggressive(s *events.Signal) bool { return s.Strength > 0.7 }
 
 type strategy struct{}
 
@@ -42,6 +52,8 @@ func toOrder(qty int64) func(s *events.Signal) (events.Order, bool) {
 type execution struct {
 	collector[events.Order]
 	validated atomic.Int64
+	// the Signals each risk route accepted (past its filter), in the order it handled them
+	aggressive, conservative collector[events.Signal]
 }
 
 // wireTrading registers the scenario's routes on e; workers says how many the engine has.
@@ -58,11 +70,11 @@ func wireTrading(t testing.TB, e *Engine, exec *execution, workers int) {
 		{Name: "strategy", Source: "feed", Worker: 0,
 			Target: To(Transform(s.onMarketData, Emit[events.Signal]("strategy")))},
 		{Name: "risk/aggressive", Source: "strategy", Worker: w1,
-			Target: To(Filter(func(s *events.Signal) bool { return s.Strength > 0.7 },
-				Transform(toOrder(100), Emit[events.Order]("risk"))))},
+			Target: To(Filter(aggressive, Pipeline(Handler[events.Signal](&exec.aggressive),
+				Transform(toOrder(100), Emit[events.Order]("risk")))))},
 		{Name: "risk/conservative", Source: "strategy", Worker: w1,
 			Target: To(Filter(func(s *events.Signal) bool { return s.Strength <= 0.7 },
-				Transform(toOrder(10), Emit[events.Order]("risk"))))},
+				Pipeline(Handler[events.Signal](&exec.conservative), Transform(toOrder(10), Emit[events.Order]("risk")))))},
 		{Name: "execution", Source: "risk", Worker: 0,
 			Target: To(Pipeline(validate, Handler[events.Order](exec)))},
 	}
@@ -110,7 +122,19 @@ func TestTradingScenario(t *testing.T) {
 				}
 				t.Fatalf("%d orders, want %d; missing %v; duplicated %v", len(orders), n, missing[:min(len(missing), 30)], dup[:min(len(dup), 30)])
 			}
-			var aggressive, conservative uint64
+			// Which side each signal belongs to, by market data ID: written out rather than
+			// computed with the filters' comparison, so that a filter that got the boundary wrong
+			// (>= 0.7, say) fails here. ID%10 4 and 5 are exactly 0.7: conservative.
+			isAggressive := func(id uint64) bool { return id%10 >= 6 }
+			var wantAggr, wantCons []uint64
+			for id := uint64(1); id <= n; id++ {
+				if isAggressive(id) {
+					wantAggr = append(wantAggr, id)
+				} else {
+					wantCons = append(wantCons, id)
+				}
+			}
+			var nAggr, nCons, atBoundary int
 			for i, o := range orders {
 				id := uint64(i + 1)
 				require.Equal(t, id, o.ID, "orders reach execution in market-data order")
@@ -120,17 +144,46 @@ func TestTradingScenario(t *testing.T) {
 					wantSide = events.SideBuy
 				}
 				assert.Equal(t, wantSide, o.Side, "order %d", id)
-				if strength(id) > 0.7 {
-					aggressive++
-					assert.Equal(t, int64(100), o.Quantity)
+				if isAggressive(id) {
+					nAggr++
+					assert.Equal(t, int64(100), o.Quantity, "order %d (strength %v) is aggressive", id, strength(id))
 				} else {
-					conservative++
-					assert.Equal(t, int64(10), o.Quantity)
+					nCons++
+					assert.Equal(t, int64(10), o.Quantity, "order %d (strength %v) is conservative", id, strength(id))
 				}
 				assert.Equal(t, events.KindOrder, o.Kind)
 			}
 			assert.Equal(t, int64(n), exec.validated.Load())
-			assert.Equal(t, uint64(n*3/10), aggressive) // strengths 0.75, 0.85, 0.95 of every ten
+			// Of every ten signals, 4 are aggressive (0.7+ulp, 0.75, 0.85, 0.95) and 6
+			// conservative (0.05, 0.25, 0.45, 0.65 and 0.7 twice).
+			assert.Equal(t, 1200, nAggr, "aggressive orders")
+			assert.Equal(t, 1800, nCons, "conservative orders")
+
+			// Each risk route accepted exactly its side's signals, in market-data order (the
+			// order its single producer, the strategy route, emitted them).
+			for _, side := range []struct {
+				name string
+				got  []events.Signal
+				want []uint64
+				n    int
+			}{
+				{"risk/aggressive", exec.aggressive.events(), wantAggr, 1200},
+				{"risk/conservative", exec.conservative.events(), wantCons, 1800},
+			} {
+				require.Len(t, side.got, side.n, "%s: signals accepted", side.name)
+				refs := make([]uint64, len(side.got))
+				for i, s := range side.got {
+					refs[i] = s.Ref
+					assert.Equal(t, strength(s.Ref), s.Strength, "%s: signal %d", side.name, s.Ref)
+					assert.Equal(t, events.KindSignal, s.Kind)
+					if s.Strength == 0.7 {
+						atBoundary++
+						assert.Equal(t, "risk/conservative", side.name, "a signal of strength exactly 0.7 is conservative")
+					}
+				}
+				require.Equal(t, side.want, refs, "%s: the signals it accepted, in order", side.name)
+			}
+			assert.Equal(t, n/5, atBoundary, "signals of strength exactly 0.7 (ID%10 4 and 5)")
 			// published, delivered
 			want := map[string][2]uint64{
 				"strategy": {n, n}, "risk/aggressive": {n, n}, "risk/conservative": {n, n}, "execution": {n, n},

@@ -183,6 +183,10 @@ func (s *sender) full(l *spscLane, g *group, h *events.Header, p *[events.Payloa
 	if s.w != nil { // a worker never blocks: the event waits in its backlog
 		return 0, false, s.hold(l, g, h, p)
 	}
+	if e.callerWorker() == l.w { // a handler publishing through a Producer into its own worker
+		e.dropped(g)
+		return 0, false, ErrSelfBlock
+	}
 	wt := e.cfg.PublishWait
 	nap := time.Microsecond
 	timed := wt.SpinFor > 0 || wt.YieldFor > 0
@@ -330,6 +334,15 @@ func (s *sender) wakeAll() {
 //
 //go:noinline
 func (s *sender) verdict(err error) error {
+	if s.eng.callerWorker() != nil {
+		// A handler's publish: Stop waits for this worker before it finishes, so waiting for
+		// Stop here would deadlock. The drain goes on after the handler returns and takes the
+		// events with the rest; if Stop's ctx ends first, Stop counts them as undelivered.
+		if s.eng.abort.Load() && err == nil {
+			return ErrStopped
+		}
+		return err
+	}
 	<-s.eng.done
 	for _, l := range s.lanes {
 		if l.mark == s.pubNo && l.last >= l.final.Load() {

@@ -37,8 +37,9 @@ type cell struct {
 }
 
 // group is the routes of one cell that share a lane slot: same worker, same lane (normal or
-// lossy), and no OnFull hook (a route with one is a group of its own). One event published to
-// the cell takes one slot per group; the worker runs the group's entries in order.
+// lossy), same overflow policy, and no OnFull or OnPublish hook (a route with one is a group of
+// its own). One event published to the cell takes one slot per group, so that when the lane is
+// full each route's own policy decides for it; the worker runs the group's entries in order.
 type group struct {
 	// leaf is the function of the group's solo entry (see below), or nil: the worker calls it
 	// directly, without loading the entry first.
@@ -50,7 +51,7 @@ type group struct {
 	solo   *entry
 	worker int
 	lossy  bool     // DropOldest: travels in the lossy lane
-	policy Overflow // the strictest policy of the routes (the lossy lane's is DropOldest)
+	policy Overflow // the routes' overflow policy (DropOldest for the lossy lane's)
 	routes []*route
 	onFull func(*Context, *events.Raw) bool
 	onPub  func(*Context, *events.Raw) bool // the route's Binding.OnPublish
@@ -231,12 +232,9 @@ func addToGroups(gs []*group, r *route) []*group {
 	own := r.onFull != nil || r.onPub != nil
 	if !own {
 		for _, g := range gs {
-			if g.worker == r.info.Worker && g.lossy == lossy && g.onFull == nil && g.onPub == nil {
+			if g.worker == r.info.Worker && g.lossy == lossy && g.policy == r.info.Overflow && g.onFull == nil && g.onPub == nil {
 				g.routes = append(g.routes, r)
 				g.entries = append(g.entries, r.entry())
-				if r.info.Overflow.strictness() > g.policy.strictness() {
-					g.policy = r.info.Overflow
-				}
 				return gs
 			}
 		}

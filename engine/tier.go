@@ -132,18 +132,6 @@ func ParseOverflow(s string) (Overflow, error) {
 	return 0, fmt.Errorf("%w: unknown overflow policy %q (want block, drop-newest, drop-oldest or fail)", ErrRoute, s)
 }
 
-// strictness orders the policies of routes sharing one lane slot: the strictest one decides for
-// the slot (Block over Fail over DropNewest).
-func (o Overflow) strictness() int {
-	switch o {
-	case Block:
-		return 3
-	case Fail:
-		return 2
-	}
-	return 1
-}
-
 // RouteInfo describes a compiled route: what Routes lists (for `hotpath routes`) and what a
 // Tier's Bind receives.
 type RouteInfo struct {

@@ -30,7 +30,8 @@ type worker struct {
 	lost    uint64   // events claimed but not run because Stop aborted
 	items   []item   // where batches from lossy lanes are copied
 	ctx     Context
-	next    int64 // the earliest deadline the ticks of the last pass asked for; 0: none
+	next    int64        // the earliest deadline the ticks of the last pass asked for; 0: none
+	tid     atomic.Int32 // the worker's OS thread id while it runs (0: not running, or unknown)
 
 	_ [cacheLine]byte
 	// sleeping is read by every publish to this worker, written when the worker parks and
@@ -82,6 +83,8 @@ func (w *worker) run(ready chan<- error) {
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
 	}
+	w.tid.Store(threadID()) // locked to its thread from here on (pinned or not)
+	defer w.tid.Store(0)
 	ready <- nil
 	w.loop()
 }
@@ -543,4 +546,21 @@ func (w *worker) endRoute(r *route) {
 			w.eng.report(&DeliveryError{Route: r.info.Name, Worker: w.id, Err: err})
 		}
 	}
+}
+
+// callerWorker returns the worker whose goroutine is calling, or nil: a handler (or anything
+// it calls) publishing through a Producer or a Publisher rather than through its Context.
+// It makes a system call; only slow paths (a full lane, a publish racing Stop) use it. Where
+// threadID is unknown (not Linux) it returns nil.
+func (e *Engine) callerWorker() *worker {
+	tid := threadID()
+	if tid == 0 {
+		return nil
+	}
+	for _, w := range e.workers {
+		if w.tid.Load() == tid {
+			return w
+		}
+	}
+	return nil
 }

@@ -4,7 +4,8 @@
 //	hotpath [-quick] [-scenario LIST] [-rate N] [-duration D] [-out DIR] [-json]
 //	hotpath bench -compare OLD.json NEW.json
 //	hotpath tune [-config FILE]
-//	hotpath topology | c2c | jitter ...
+//	hotpath dlq list|replay DIR
+//	hotpath topology | c2c | jitter | routes | wal ...
 //
 // `hotpath help` lists the verbs; `hotpath VERB -h` describes one.
 package main
@@ -30,7 +31,7 @@ type command func(args []string, stdout, stderr io.Writer) int
 //
 //	func cmd<Verb>(args []string, stdout, stderr io.Writer) int
 //
-// and add its line here. Still to come, from its own branch: "dlq" (cmdDLQ).
+// and add its line here.
 func commands() map[string]command {
 	return map[string]command{
 		"bench":    cmdBench,
