@@ -49,7 +49,9 @@ func ExampleScenarios() {
 	// multicast-1p2c: hotpath, chan (baseline chan)
 	// route-e2e: hotpath, chan, ring (baseline chan)
 	// route-e2e-1m: hotpath, chan (baseline chan)
+	// route-e2e-sweep: hotpath, chan (baseline chan)
 	// trading-flow: hotpath (baseline hotpath)
+	// trading-flow-1m: hotpath (baseline hotpath)
 	// wal-append: hotpath, hotpath-sync, raw (baseline raw)
 }
 

@@ -58,6 +58,11 @@ func TestOpenLoopSaturated(t *testing.T) {
 	assert.Equal(t, int64(899), out.load.Unsent)
 	require.Len(t, out.notes, 1)
 	assert.Contains(t, out.notes[0], "saturated: 899 of 1000")
+	// The unsent events are in the histogram, at a lower bound of their latency: at least
+	// the 100 ms the producer was stalled, minus how early in the schedule they were due.
+	assert.Equal(t, int64(1000), out.latency.Count, "sent and unsent events are all counted")
+	assert.Greater(t, out.latency.P50, int64(50*time.Millisecond), "p50: an unsent event's lower bound")
+	assert.GreaterOrEqual(t, out.latency.Max, int64(100*time.Millisecond), "max: at least the stall")
 }
 
 func TestOpenLoopTwoProducers(t *testing.T) {

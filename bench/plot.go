@@ -311,15 +311,22 @@ func (r *Report) WritePlotSVG(w io.Writer, scenario string) error {
 	fmt.Fprintf(bw, `<polyline points="%.0f,%.0f %.0f,%.0f %.0f,%.0f" fill="none" stroke="%s"/>`+"\n", left, top, left, bottom, right, bottom, svgColor(plotInk()))
 	fmt.Fprintf(bw, `<text x="%.0f" y="%d" text-anchor="middle">percentile (x: 1/(1-p), log scale)</text>`+"\n", (left+right)/2, plotH-18)
 	fmt.Fprintf(bw, `<text x="8" y="%.0f">%s</text>`+"\n", top-12, p.yLabel())
-	for i, l := range p.lines {
+	legendW := 0
+	for _, l := range p.lines {
 		var pts strings.Builder
 		for j := range l.x {
 			fmt.Fprintf(&pts, "%.1f,%.1f ", p.px(l.x[j]), p.py(l.y[j]))
 		}
 		fmt.Fprintf(bw, `<polyline points="%s" fill="none" stroke="%s" stroke-width="2"><title>%s</title></polyline>`+"\n", strings.TrimSpace(pts.String()), svgColor(l.color), html.EscapeString(l.label))
-		ly := top + 18 + float64(i)*22
-		fmt.Fprintf(bw, `<line x1="%.0f" y1="%.0f" x2="%.0f" y2="%.0f" stroke="%s" stroke-width="4"/>`+"\n", left+12, ly-5, left+36, ly-5, svgColor(l.color))
-		fmt.Fprintf(bw, `<text x="%.0f" y="%.0f">%s</text>`+"\n", left+44, ly, html.EscapeString(l.label))
+		legendW = max(legendW, svgTextWidth(l.label))
+	}
+	// The legend goes where the PNG's does (legendBox): where it hides none of the lines.
+	box := p.legendBox(legendW+56, 10+len(p.lines)*22)
+	fmt.Fprintf(bw, `<rect x="%d" y="%d" width="%d" height="%d" fill="white" fill-opacity="0.85"/>`+"\n", box.Min.X, box.Min.Y, box.Dx(), box.Dy())
+	for i, l := range p.lines {
+		lx, ly := float64(box.Min.X)-4, float64(box.Min.Y)+22+float64(i)*22
+		fmt.Fprintf(bw, `<line x1="%.0f" y1="%.0f" x2="%.0f" y2="%.0f" stroke="%s" stroke-width="4"/>`+"\n", lx+12, ly-5, lx+36, ly-5, svgColor(l.color))
+		fmt.Fprintf(bw, `<text x="%.0f" y="%.0f">%s</text>`+"\n", lx+44, ly, html.EscapeString(l.label))
 	}
 	fmt.Fprintln(bw, "</svg>")
 	if err := bw.Flush(); err != nil {
@@ -327,5 +334,9 @@ func (r *Report) WritePlotSVG(w io.Writer, scenario string) error {
 	}
 	return nil
 }
+
+// svgTextWidth estimates the width in pixels of s in the SVG's 14-pixel sans-serif: a
+// generous 8.5 pixels a character, so that the legend's box holds it in any usual font.
+func svgTextWidth(s string) int { return int(math.Ceil(8.5 * float64(len(s)))) }
 
 func svgColor(c color.RGBA) string { return fmt.Sprintf("rgb(%d,%d,%d)", c.R, c.G, c.B) }

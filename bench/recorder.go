@@ -62,6 +62,13 @@ func (s *slotRecorder) record(intended, now int64) {
 	s.max = max(s.max, v)
 }
 
+// recordUnsent records an event intended at intended that was never sent, at the lower bound
+// of its latency: now, when the producer gave up on it, minus intended. It is not a delivery.
+func (s *slotRecorder) recordUnsent(intended, now int64) {
+	s.record(intended, now)
+	s.received-- // record counted it as delivered
+}
+
 // latencyOf merges the slots' segments into one histogram and one per segment, and summarises
 // them: the Latency (exact max and mean from the slots) and the spread of p50 and p99 across
 // segments.

@@ -81,7 +81,8 @@ type RunInfo struct {
 // wall time per event (one event published and delivered; a multicast event counts once),
 // OpsPerSec its inverse. Latency comes from the open loop, measured from each event's intended
 // send time. AllocsPerOp is heap allocations per event over both phases, truncated as go test
-// truncates allocs/op; Allocs is the untruncated total.
+// truncates allocs/op; Allocs is the untruncated total; AllocsClosed and AllocsOpen are each
+// phase's allocations per event, untruncated.
 type Result struct {
 	Name     string `json:"name"`
 	Impl     string `json:"impl"`
@@ -92,6 +93,11 @@ type Result struct {
 	NsPerOp     float64 `json:"ns_per_op"`
 	AllocsPerOp int64   `json:"allocs_per_op"`
 	Allocs      uint64  `json:"allocs"`
+	// AllocsClosed and AllocsOpen are the allocations per event of each phase, not
+	// truncated: the closed loop's events outnumber the open loop's a hundredfold, so an
+	// allocation per event in the open loop alone would vanish from AllocsPerOp.
+	AllocsClosed float64 `json:"allocs_per_op_closed"`
+	AllocsOpen   float64 `json:"allocs_per_op_open"`
 
 	Latency *Latency `json:"latency_ns,omitempty"` // nil when not measured
 	Load    *Load    `json:"load,omitempty"`       // the open loop's load; nil when not run
@@ -129,8 +135,9 @@ type Load struct {
 	AchievedPerSec float64 `json:"achieved_per_sec"` // events sent / time to send them
 	Sent           int64   `json:"sent"`             // events sent, warm-up included
 	// Unsent is how many scheduled events were never sent because the producers were still
-	// behind when the phase's hard end came: the implementation could not sustain the rate,
-	// and the percentiles understate its latency.
+	// behind when the phase's hard end came: the implementation could not sustain the rate.
+	// They are in the percentiles at a lower bound of their latency (when the producer gave
+	// up, minus their intended time), which makes the percentiles lower bounds too.
 	Unsent int64 `json:"unsent"`
 	Pinned bool  `json:"pinned"`         // producers and consumers each on their own CPU
 	CPUs   []int `json:"cpus,omitempty"` // producers' CPUs, then consumers', when pinned

@@ -216,3 +216,43 @@ func TestWALBytes(t *testing.T) {
 	assert.Equal(t, byte(2), b[events.MaxSize], "the second event's ID, little-endian, at byte 56")
 	assert.True(t, bytes.Equal(b[1:8], make([]byte, 7)))
 }
+
+func TestSweep(t *testing.T) {
+	// A Sweep scenario gives one result per implementation and point, named <scenario>-<pct>,
+	// at that share of the first implementation's closed-loop throughput (the same rates for
+	// every implementation), each with the closed loop's figures.
+	s := Scenario{Name: "echo", Baseline: "b", Sweep: []int{10, 50},
+		Impls: []Impl{
+			syncImpl("a", func() *syncTarget { return &syncTarget{} }),
+			syncImpl("b", func() *syncTarget { return &syncTarget{} }),
+		}}
+	cfg := Config{Duration: 60 * time.Millisecond, Rate: 20_000, Reps: 1, NoPin: true, Limits: quickLimits()}
+	var phases []string
+	cfg.Progress = func(p Progress) {
+		if p.Phase != "" {
+			phases = append(phases, p.Scenario+"/"+p.Impl+" "+p.Phase)
+		}
+	}
+	r, err := Run(context.Background(), cfg, []Scenario{s})
+	require.NoError(t, err)
+	var names []string
+	for _, res := range r.Scenarios {
+		names = append(names, res.Name+"/"+res.Impl)
+	}
+	assert.Equal(t, []string{"echo-10/a", "echo-50/a", "echo-10/b", "echo-50/b"}, names)
+	a10, a50, b10 := r.Find("echo-10", "a"), r.Find("echo-50", "a"), r.Find("echo-10", "b")
+	require.NotNil(t, a10.Load)
+	require.NotNil(t, a50.Load)
+	require.NotNil(t, b10.Load)
+	scale := a10.OpsPerSec
+	assert.Positive(t, scale)
+	assert.Equal(t, a10.OpsPerSec, a50.OpsPerSec, "one closed loop per implementation")
+	assert.InDelta(t, 0.1*scale, a10.Load.RatePerSec, 1)
+	assert.InDelta(t, 0.5*scale, a50.Load.RatePerSec, 1)
+	assert.Equal(t, a10.Load.RatePerSec, b10.Load.RatePerSec, "the same rates for every implementation")
+	assert.NotNil(t, a10.Latency)
+	assert.Contains(t, a50.Notes[len(a50.Notes)-1], "50% of a's closed-loop throughput")
+	assert.Equal(t, 1.0, r.Find("echo-10", "b").RatioToBaseline, "each point compares with its baseline")
+	assert.Equal(t, []string{"echo/a closed loop", "echo-10/a open loop", "echo-50/a open loop",
+		"echo/b closed loop", "echo-10/b open loop", "echo-50/b open loop", "/ limits again"}, phases[2:])
+}

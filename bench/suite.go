@@ -15,14 +15,16 @@ import (
 )
 
 // Scenarios returns the suite's scenarios, in the order Run measures them: the ring hand-offs
-// spsc, spsc-batch64, mpmc-2p2c and multicast-1p2c; the engine end to end, route-e2e and
-// route-e2e-1m; the plan's trading-flow; the write-ahead log's wal-append. ConfigScenario
+// spsc, spsc-batch64, mpmc-2p2c and multicast-1p2c; the engine end to end, route-e2e,
+// route-e2e-1m and the sweep route-e2e-sweep; the plan's trading-flow and trading-flow-1m; the
+// write-ahead log's wal-append. ConfigScenario
 // makes one more from a routing file.
 //
 // Each scenario lives in its own file (scenario_<name>.go) as a constructor returning a
 // Scenario; adding one is adding its file and one entry here.
 func Scenarios() []Scenario {
-	return []Scenario{SPSC(), SPSCBatch64(), MPMC2P2C(), Multicast1P2C(), RouteE2E(), RouteE2E1M(), TradingFlow(), WALAppend()}
+	return []Scenario{SPSC(), SPSCBatch64(), MPMC2P2C(), Multicast1P2C(), RouteE2E(), RouteE2E1M(), RouteE2ESweep(),
+		TradingFlow(), TradingFlow1M(), WALAppend()}
 }
 
 // Select returns the scenarios of all named in names, in the order of all; all of them for no
@@ -97,6 +99,8 @@ func Run(ctx context.Context, cfg Config, scenarios []Scenario) (*Report, error)
 			total += 2
 			if im.NoLatency {
 				total--
+			} else if len(s.Sweep) > 0 {
+				total += len(s.Sweep) - 1
 			}
 		}
 	}
@@ -129,6 +133,17 @@ func Run(ctx context.Context, cfg Config, scenarios []Scenario) (*Report, error)
 		open := open
 		if s.Rate > 0 {
 			open.rate = s.Rate
+		}
+		if len(s.Sweep) > 0 {
+			res, err := sweep(ctx, &pr, s, closed, open)
+			rep.Scenarios = append(rep.Scenarios, res...)
+			if err != nil {
+				if ctxErr := ctx.Err(); ctxErr != nil {
+					return rep, ctxErr
+				}
+				return rep, err
+			}
+			continue
 		}
 		for _, im := range s.Impls {
 			res, err := measure(ctx, &pr, s, im, closed, open)
@@ -190,6 +205,15 @@ func (t *echoTarget) Send(_, n int, fill Fill) error {
 
 // measure runs both phases of one implementation.
 func measure(ctx context.Context, pr *progress, s Scenario, im Impl, closed closedLoop, open openLoop) (Result, error) {
+	res, err := measureClosed(ctx, pr, s, im, closed)
+	if err != nil || im.NoLatency {
+		return res, err
+	}
+	return res, measureOpen(ctx, pr, s.Name, im, open, &res)
+}
+
+// measureClosed runs the closed loop of one implementation and returns its result so far.
+func measureClosed(ctx context.Context, pr *progress, s Scenario, im Impl, closed closedLoop) (Result, error) {
 	res := Result{Name: s.Name, Impl: im.Name, Baseline: s.Baseline}
 	if err := ctx.Err(); err != nil {
 		return res, err
@@ -203,32 +227,80 @@ func measure(ctx context.Context, pr *progress, s Scenario, im Impl, closed clos
 	if c.nsPerOp > 0 {
 		res.OpsPerSec = 1e9 / c.nsPerOp
 	}
-	events := c.ops
-	if !im.NoLatency {
-		if err := ctx.Err(); err != nil {
-			return res, err
-		}
-		pr.next(s.Name, im.Name, "open loop")
-		t, err := im.New()
-		if err != nil {
-			return res, fmt.Errorf("open loop: new: %w", err)
-		}
-		o, err := open.run(t)
-		if err != nil {
-			return res, fmt.Errorf("open loop: %w", err)
-		}
-		res.hist = o.hist
-		lat := o.latency
-		res.Latency, res.Load = &lat, &o.load
-		res.Spread.P50, res.Spread.P99 = o.spread.P50, o.spread.P99
-		res.Allocs += o.allocs
-		res.Notes = append(res.Notes, o.notes...)
-		events += o.sent
-	}
-	if events > 0 {
-		res.AllocsPerOp = int64(res.Allocs / uint64(events))
+	if c.ops > 0 {
+		res.AllocsPerOp = int64(c.allocs / uint64(c.ops))
+		res.AllocsClosed = float64(c.allocs) / float64(c.ops)
 	}
 	return res, nil
+}
+
+// measureOpen runs the open loop of one implementation into res (which has its closed loop's
+// figures), under the progress name scenario.
+func measureOpen(ctx context.Context, pr *progress, scenario string, im Impl, open openLoop, res *Result) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	pr.next(scenario, im.Name, "open loop")
+	t, err := im.New()
+	if err != nil {
+		return fmt.Errorf("open loop: new: %w", err)
+	}
+	o, err := open.run(t)
+	if err != nil {
+		return fmt.Errorf("open loop: %w", err)
+	}
+	res.hist = o.hist
+	lat := o.latency
+	res.Latency, res.Load = &lat, &o.load
+	res.Spread.P50, res.Spread.P99 = o.spread.P50, o.spread.P99
+	res.Allocs += o.allocs
+	res.Notes = append(res.Notes, o.notes...)
+	if o.sent > 0 {
+		res.AllocsOpen = float64(o.allocs) / float64(o.sent)
+	}
+	if events := res.Ops + o.sent; events > 0 {
+		res.AllocsPerOp = int64(res.Allocs / uint64(events))
+	}
+	return nil
+}
+
+// sweep runs a Sweep scenario (see Scenario.Sweep): each implementation's closed loop, then its
+// open loop at each point, the rates set by the first implementation's throughput. It returns
+// one result per implementation and point, in order (implementation by implementation).
+func sweep(ctx context.Context, pr *progress, s Scenario, closed closedLoop, open openLoop) ([]Result, error) {
+	var out []Result
+	var scale float64 // the first implementation's closed-loop events per second
+	open.length = max(open.length/time.Duration(len(s.Sweep)), 10*time.Millisecond)
+	open.warmup = min(open.length/10, open.warmup)
+	for _, im := range s.Impls {
+		c, err := measureClosed(ctx, pr, s, im, closed)
+		if err != nil {
+			return out, fmt.Errorf("bench: %s/%s: %w", s.Name, im.Name, err)
+		}
+		if scale == 0 {
+			if scale = c.OpsPerSec; !(scale > 0) {
+				return out, fmt.Errorf("bench: %s/%s: no closed-loop throughput to scale the sweep by", s.Name, im.Name)
+			}
+		}
+		for _, pct := range s.Sweep {
+			res := c
+			res.Name = fmt.Sprintf("%s-%d", s.Name, pct)
+			res.Notes = append([]string(nil), c.Notes...)
+			if im.NoLatency {
+				out = append(out, res)
+				continue
+			}
+			o := open
+			o.rate = max(1, float64(pct)/100*scale)
+			if err := measureOpen(ctx, pr, res.Name, im, o, &res); err != nil {
+				return out, fmt.Errorf("bench: %s/%s: %w", res.Name, im.Name, err)
+			}
+			res.Notes = append(res.Notes, fmt.Sprintf("open loop at %s events/s: %d%% of %s's closed-loop throughput (%s events/s)",
+				fmtRate(o.rate), pct, s.Impls[0].Name, fmtRate(scale)))
+			out = append(out, res)
+		}
+	}
+	return out, nil
 }
 
 // ratios fills every result's ratios to its scenario's baseline and to the c2c limit.

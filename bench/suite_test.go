@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -39,7 +40,7 @@ func TestScenariosDeliverEveryEvent(t *testing.T) {
 				// event is boxed, one allocation per event, which is what the baseline measures.
 				limit := 0.01
 				switch {
-				case s.Name == "trading-flow":
+				case strings.HasPrefix(s.Name, "trading-flow"):
 					limit = 0.5
 				case im.Name == "workiva":
 					limit = 1.01
@@ -58,7 +59,11 @@ func TestScenariosDeliverEveryEvent(t *testing.T) {
 				// implementation may fall too far behind to send them all, and says so.
 				assert.Equal(t, int64(4000), out.sent+out.load.Unsent, "sent + unsent = scheduled")
 				assert.Greater(t, out.latency.Count, int64(0))
-				assert.Less(t, float64(out.allocs)/float64(out.sent), limit+1, "open-loop allocations per event")
+				// The open loop counts the Target's Stop too (an engine's Stop, a log's close):
+				// a fixed few dozen allocations, allowed for once; an allocation per event
+				// (4000) is not.
+				const teardown = 100
+				assert.LessOrEqual(t, float64(out.allocs), limit*float64(out.sent)+teardown, "open-loop allocations")
 			})
 		}
 	}
@@ -113,7 +118,7 @@ func TestRun(t *testing.T) {
 func TestRunErrors(t *testing.T) {
 	_, err := Run(context.Background(), Config{Scenarios: []string{"spsc", "nope"}}, Scenarios())
 	assert.True(t, errors.Is(err, ErrUnknownScenario), "got %v", err)
-	assert.ErrorContains(t, err, "nope (this build has: spsc, spsc-batch64, mpmc-2p2c, multicast-1p2c, route-e2e, route-e2e-1m, trading-flow, wal-append)")
+	assert.ErrorContains(t, err, "nope (this build has: spsc, spsc-batch64, mpmc-2p2c, multicast-1p2c, route-e2e, route-e2e-1m, route-e2e-sweep, trading-flow, trading-flow-1m, wal-append)")
 
 	_, err = Run(context.Background(), Config{Rate: -1}, Scenarios())
 	assert.True(t, errors.Is(err, ErrConfig), "got %v", err)

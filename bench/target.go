@@ -96,4 +96,11 @@ type Scenario struct {
 	// instead of Config.Rate: a sweep over rates is one scenario per rate (route-e2e at the
 	// suite's rate, route-e2e-1m at 1M events/s).
 	Rate float64
+	// Sweep, when set, makes the scenario a sweep up to saturation: each implementation's
+	// closed loop runs once, then its open loop once per entry, at that percentage of the
+	// first implementation's closed-loop throughput (the same rates for every implementation),
+	// each for an equal share of the open loop's time. Each point is a result of its own,
+	// named Name-<percentage> (route-e2e-sweep-50), carrying the closed loop's figures. Rate is
+	// then ignored.
+	Sweep []int
 }

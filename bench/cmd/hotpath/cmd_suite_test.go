@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -45,12 +46,22 @@ func TestSuiteSmoke(t *testing.T) {
 		if s.Impl == "hotpath" {
 			if s.Name != "wal-append" { // a log's checkpoints allocate; reported, not required to be 0
 				assert.Zero(t, s.AllocsPerOp, "%s/hotpath allocates", s.Name)
+				// Each phase on its own, untruncated: an allocation per event in the open loop
+				// alone would be 1 here (a Target's Stop, counted once, is well under 0.1).
+				assert.Less(t, s.AllocsClosed, 0.1, "%s/hotpath closed loop allocates", s.Name)
+				assert.Less(t, s.AllocsOpen, 0.1, "%s/hotpath open loop allocates", s.Name)
 			}
 			require.NotNil(t, s.Latency, s.Name)
 		}
 	}
 	for _, s := range bench.Scenarios() {
-		assert.True(t, names[s.Name], "scenario %s in the results", s.Name)
+		if len(s.Sweep) == 0 {
+			assert.True(t, names[s.Name], "scenario %s in the results", s.Name)
+		}
+		for _, pct := range s.Sweep {
+			name := fmt.Sprintf("%s-%d", s.Name, pct)
+			assert.True(t, names[name], "sweep point %s in the results", name)
+		}
 	}
 	for _, pattern := range []string{"results.json", "index.html", "spsc.png", "spsc.svg", "spsc.hotpath.hgrm", "*.hgrm"} {
 		m, err := filepath.Glob(filepath.Join(dir, pattern))
