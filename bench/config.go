@@ -10,8 +10,8 @@ import (
 // Defaults of Config.
 const (
 	// DefaultDuration is how long each implementation is measured (both phases): with the
-	// suite's 23 implementations it takes about 70 s.
-	DefaultDuration = 3 * time.Second
+	// suite's 31 implementations it takes a little over a minute.
+	DefaultDuration = 2 * time.Second
 	// QuickDuration is QuickConfig's duration: the suite in about 7 s, so that a check may run
 	// it twice within 20 s.
 	QuickDuration = 300 * time.Millisecond

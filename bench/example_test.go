@@ -50,6 +50,8 @@ func ExampleScenarios() {
 	// route-e2e: hotpath, chan, ring (baseline chan)
 	// route-e2e-1m: hotpath, chan (baseline chan)
 	// route-e2e-sweep: hotpath, chan (baseline chan)
+	// fast-batch: hotpath, standard (baseline standard)
+	// reliable-wal: hotpath, write-ahead, standard (baseline standard)
 	// trading-flow: hotpath (baseline hotpath)
 	// trading-flow-1m: hotpath (baseline hotpath)
 	// wal-append: hotpath, hotpath-sync, raw (baseline raw)
@@ -158,7 +160,7 @@ func ExampleDefaultConfig() {
 	fmt.Println(d.Duration, d.Rate, d.Reps)
 	fmt.Println(q.Duration)
 	// Output:
-	// 3s 100000 3
+	// 2s 100000 3
 	// 300ms
 }
 
@@ -288,8 +290,8 @@ func ExampleReport_WriteTable() {
 	// harness floor (open loop, no hand-off): p50 0ns, p99 0ns
 	// per implementation: closed loop 3 reps, then open loop at 100k events/s (latency from intended send time)
 	//
-	// scenario        impl            Mev/s   ns/op allocs      p50      p99    p99.9   p99.99      max  pin  vs base  vs c2c
-	// spsc            hotpath         40.00    25.0      0    180ns    360ns    540ns    720ns    900ns    -        -       -
+	// scenario            impl            Mev/s   ns/op allocs      p50      p99    p99.9   p99.99      max  pin  vs base  vs c2c
+	// spsc                hotpath         40.00    25.0      0    180ns    360ns    540ns    720ns    900ns    -        -       -
 	//
 	// vs base: ns/op over the baseline's (chan for the rings; lower is faster); vs c2c: p50 over the two-line limit
 }

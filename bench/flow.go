@@ -18,8 +18,8 @@ import (
 
 // flow is a routing configuration that the suite drives through the engine (the trading-flow
 // and config scenarios): the file's routes built with the demo components (package
-// engine/config/demo) and the tiers as demo.Tiers resolves them (inline and standard, and its
-// stand-ins for fast and reliable), the events a producer publishes into it, and the timed
+// engine/config/demo) and the real tiers (config.BuiltinTiers: fast batching, standard, and
+// reliable with its logs in a temporary directory), the events a producer publishes into it, and the timed
 // point: the demo's OnOrder hook, which execution and executor call with every Order.
 //
 // The inputs are the file's external (source, kind) pairs, those that no demo component

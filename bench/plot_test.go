@@ -185,7 +185,7 @@ func TestWriteDir(t *testing.T) {
 	assert.Equal(t, []string{"results.json", "spsc.hotpath.hgrm", "spsc.png", "spsc.svg", "spsc.chan.hgrm", "index.html"}, names)
 	html, err := os.ReadFile(filepath.Join(dir, "index.html"))
 	require.NoError(t, err)
-	for _, want := range []string{`<img src="spsc.svg"`, `href="spsc.chan.hgrm"`, "spsc            hotpath", `href="results.json"`} {
+	for _, want := range []string{`<img src="spsc.svg"`, `href="spsc.chan.hgrm"`, "spsc                hotpath", `href="results.json"`} {
 		assert.Contains(t, string(html), want)
 	}
 	f, err := os.Open(filepath.Join(dir, "results.json"))

@@ -8,8 +8,9 @@ import _ "embed" // the plan's routing file
 var tradingYAML []byte
 
 // TradingFlow is the trading-flow scenario: the plan's flow from docs/examples/trading.yaml,
-// loaded through engine/config with the demo components and tiers (see demo.Tiers: fast and
-// reliable are stand-ins that run as standard until package tiers registers its own). A
+// loaded through engine/config with the demo components and the real tiers
+// (config.BuiltinTiers: the fast tier batches, the reliable one spills to a write-ahead log in
+// a temporary directory when its lane fills, and retries). A
 // producer publishes MarketData from data_source, alternating prices that send the strategy's
 // Signals to both risk checks; indicators and strategies (fast tier) publish a Signal,
 // aggressive_risk or conservative_risk (standard) an Order, and validation then execution

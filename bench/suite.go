@@ -16,15 +16,15 @@ import (
 
 // Scenarios returns the suite's scenarios, in the order Run measures them: the ring hand-offs
 // spsc, spsc-batch64, mpmc-2p2c and multicast-1p2c; the engine end to end, route-e2e,
-// route-e2e-1m and the sweep route-e2e-sweep; the plan's trading-flow and trading-flow-1m; the
-// write-ahead log's wal-append. ConfigScenario
+// route-e2e-1m and the sweep route-e2e-sweep; the tiers, fast-batch and reliable-wal; the
+// plan's trading-flow and trading-flow-1m; the write-ahead log's wal-append. ConfigScenario
 // makes one more from a routing file.
 //
 // Each scenario lives in its own file (scenario_<name>.go) as a constructor returning a
 // Scenario; adding one is adding its file and one entry here.
 func Scenarios() []Scenario {
 	return []Scenario{SPSC(), SPSCBatch64(), MPMC2P2C(), Multicast1P2C(), RouteE2E(), RouteE2E1M(), RouteE2ESweep(),
-		TradingFlow(), TradingFlow1M(), WALAppend()}
+		FastBatch(), ReliableWAL(), TradingFlow(), TradingFlow1M(), WALAppend()}
 }
 
 // Select returns the scenarios of all named in names, in the order of all; all of them for no

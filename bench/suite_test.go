@@ -32,15 +32,16 @@ func TestScenariosDeliverEveryEvent(t *testing.T) {
 				const n = 20_000
 				_, allocs, err := c.once(im, n)
 				require.NoError(t, err, "closed loop")
-				// The flows' reliable routes spill to logs on disk when their lanes fill; the logs'
-				// own goroutines allocate per segment and per checkpoint (file names, os.File),
+				// The flows' reliable routes spill to logs on disk when their lanes fill, and
+				// reliable-wal's write to them; the logs' own goroutines allocate per segment and
+				// per checkpoint (file names, os.File),
 				// which short runs see as a fraction of an allocation per event. Publishers and
 				// workers allocate nothing (engine's and tiers' AllocsPerRun tests).
 				// Workiva's RingBuffer takes interface{} values: passed by value ("workiva"), each
 				// event is boxed, one allocation per event, which is what the baseline measures.
 				limit := 0.01
 				switch {
-				case strings.HasPrefix(s.Name, "trading-flow"):
+				case strings.HasPrefix(s.Name, "trading-flow"), s.Name == "reliable-wal":
 					limit = 0.5
 				case im.Name == "workiva":
 					limit = 1.01
@@ -118,7 +119,7 @@ func TestRun(t *testing.T) {
 func TestRunErrors(t *testing.T) {
 	_, err := Run(context.Background(), Config{Scenarios: []string{"spsc", "nope"}}, Scenarios())
 	assert.True(t, errors.Is(err, ErrUnknownScenario), "got %v", err)
-	assert.ErrorContains(t, err, "nope (this build has: spsc, spsc-batch64, mpmc-2p2c, multicast-1p2c, route-e2e, route-e2e-1m, route-e2e-sweep, trading-flow, trading-flow-1m, wal-append)")
+	assert.ErrorContains(t, err, "nope (this build has: spsc, spsc-batch64, mpmc-2p2c, multicast-1p2c, route-e2e, route-e2e-1m, route-e2e-sweep, fast-batch, reliable-wal, trading-flow, trading-flow-1m, wal-append)")
 
 	_, err = Run(context.Background(), Config{Rate: -1}, Scenarios())
 	assert.True(t, errors.Is(err, ErrConfig), "got %v", err)
@@ -160,7 +161,8 @@ func TestConfigValidate(t *testing.T) {
 	c := Config{}.withDefaults()
 	assert.Equal(t, DefaultConfig().Duration, c.Duration)
 	assert.Equal(t, c.Duration, c.closedShare()+c.openShare())
-	assert.Equal(t, 200*time.Millisecond, c.warmup())
+	assert.Equal(t, min(c.openShare()/10, 200*time.Millisecond), c.warmup())
+	assert.Equal(t, 200*time.Millisecond, Config{Duration: 3 * time.Second}.withDefaults().warmup(), "at most 200 ms")
 }
 
 func TestSelect(t *testing.T) {

@@ -32,7 +32,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 	fmt.Fprintf(&b, "harness floor (open loop, no hand-off): p50 %s, p99 %s\n", fmtNs(l.HarnessP50Ns), fmtNs(l.HarnessP99Ns))
 	fmt.Fprintf(&b, "per implementation: closed loop %d reps, then open loop at %s events/s (latency from intended send time)\n\n",
 		r.Run.Reps, fmtRate(r.Run.RatePerSec))
-	fmt.Fprintf(&b, "%-15s %-12s %8s %7s %6s %8s %8s %8s %8s %8s %4s %8s %7s\n",
+	fmt.Fprintf(&b, "%-19s %-12s %8s %7s %6s %8s %8s %8s %8s %8s %4s %8s %7s\n",
 		"scenario", "impl", "Mev/s", "ns/op", "allocs", "p50", "p99", "p99.9", "p99.99", "max", "pin", "vs base", "vs c2c")
 	var notes []string
 	for _, s := range r.Scenarios {
@@ -46,7 +46,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 				pinned = "yes"
 			}
 		}
-		fmt.Fprintf(&b, "%-15s %-12s %8.2f %7.1f %6d %8s %8s %8s %8s %8s %4s %8s %7s\n",
+		fmt.Fprintf(&b, "%-19s %-12s %8.2f %7.1f %6d %8s %8s %8s %8s %8s %4s %8s %7s\n",
 			s.Name, s.Impl, s.OpsPerSec/1e6, s.NsPerOp, s.AllocsPerOp, p50, p99, p999, p9999, mx, pinned,
 			fmtRatio(s.RatioToBaseline), fmtRatio(s.RatioToC2C))
 		for _, n := range s.Notes {
