@@ -143,7 +143,7 @@ func (e *Engine) newSender(w *worker) (*sender, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &sender{eng: e, w: w, ids: *gen, lanes: make([]*spscLane, len(e.workers))}
+	s := &sender{eng: e, w: w, ids: *gen, lanes: make([]*spscLane, len(e.workers)), ends: make([]*group, 0, 8)}
 	if e.cfg.LatencyEvery > 0 {
 		s.every, s.count = e.cfg.LatencyEvery, e.cfg.LatencyEvery
 	}

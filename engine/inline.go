@@ -105,8 +105,10 @@ func (e *Engine) publishShared(c *Context, src events.Source, r *events.Raw) err
 
 // pushShared puts one event into group g's shared lane.
 func (e *Engine) pushShared(c *Context, g *group, h *events.Header, p *[events.PayloadSize]byte) error {
-	if g.onPub != nil && e.offerShared(c, g.onPub, h, p) {
-		return nil
+	if g.onPub != nil {
+		if took, err := e.offerShared(c, g, h, p); took {
+			return err
+		}
 	}
 	it := item{ev: events.Raw{Header: *h, Payload: *p}, g: g}
 	w := e.workers[g.worker]
@@ -126,15 +128,23 @@ func (e *Engine) pushShared(c *Context, g *group, h *events.Header, p *[events.P
 }
 
 // offerShared is offerTier on the shared path, where an outer publish has no Context of its
-// own (c == nil).
+// own (c == nil), for group g's OnPublish; when the tier took the event it also calls the
+// group's EndPublish (a shared publisher has no per-call state to batch it in) and returns its
+// error.
 //
 //go:noinline
-func (e *Engine) offerShared(c *Context, f func(*Context, *events.Raw) bool, h *events.Header, p *[events.PayloadSize]byte) bool {
+func (e *Engine) offerShared(c *Context, g *group, h *events.Header, p *[events.PayloadSize]byte) (took bool, err error) {
 	if c == nil {
 		c = e.ctxPool.Get().(*Context)
 		defer e.ctxPool.Put(c)
 	}
-	return offerTier(c, f, h, p)
+	if !offerTier(c, g.onPub, h, p) {
+		return false, nil
+	}
+	if g.endPub != nil {
+		err = g.endPub(c)
+	}
+	return true, err
 }
 
 // sharedFull is the slow path of pushShared: the shared lane is full. It pushes the item
@@ -151,6 +161,9 @@ func (e *Engine) sharedFull(c *Context, l *mpmcLane, g *group, it *item) (pushed
 			defer e.ctxPool.Put(c)
 		}
 		if offerTier(c, g.onFull, &it.ev.Header, &it.ev.Payload) {
+			if g.endPub != nil {
+				return false, g.endPub(c)
+			}
 			return false, nil
 		}
 	}

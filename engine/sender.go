@@ -40,6 +40,9 @@ type sender struct {
 	count int // events until the next timed one
 	pubNo uint64
 	wake  uint64 // workers pushed to since the last wakeAll, as a bit set
+	// ends are the groups whose tier took an event (OnPublish) in the current publish call
+	// and wants its EndPublish called before the call returns.
+	ends []*group
 
 	// Worker outboxes only: lanes whose backlog is not empty, and how many events wait.
 	pending    []*spscLane
@@ -62,6 +65,9 @@ func (s *sender) publish(src events.Source, r *events.Raw) error {
 	err := s.route(e.table.Load(), src, r)
 	if s.wake != 0 {
 		s.wakeAll()
+	}
+	if len(s.ends) > 0 {
+		err = s.endPublish(err)
 	}
 	if outer && e.state.Load() != stateRunning {
 		return s.verdict(err)
@@ -90,10 +96,38 @@ func (s *sender) publishBatch(src events.Source, rs []events.Raw) error {
 	if s.wake != 0 {
 		s.wakeAll()
 	}
+	if len(s.ends) > 0 {
+		err = s.endPublish(err)
+	}
 	if outer && e.state.Load() != stateRunning {
 		return s.verdict(err)
 	}
 	return err
+}
+
+// endPublish calls the EndPublish of every group noted in this publish call, once each, and
+// returns err or the first of their errors.
+//
+//go:noinline
+func (s *sender) endPublish(err error) error {
+	for i, g := range s.ends {
+		if e1 := g.endPub(s.ctx); e1 != nil && err == nil {
+			err = e1
+		}
+		s.ends[i] = nil
+	}
+	s.ends = s.ends[:0]
+	return err
+}
+
+// noteEnd notes that group g's tier took an event in this publish call.
+func (s *sender) noteEnd(g *group) {
+	for _, x := range s.ends {
+		if x == g {
+			return
+		}
+	}
+	s.ends = append(s.ends, g)
 }
 
 func (s *sender) stateErr(st int32) error {
@@ -141,6 +175,9 @@ func (s *sender) route(t *table, src events.Source, r *events.Raw) error {
 // push puts one event into the lane of group g.
 func (s *sender) push(g *group, h *events.Header, p *[events.PayloadSize]byte) error {
 	if g.onPub != nil && offerTier(s.ctx, g.onPub, h, p) {
+		if g.endPub != nil {
+			s.noteEnd(g)
+		}
 		return nil
 	}
 	if g.lossy {
@@ -170,6 +207,9 @@ func (s *sender) push(g *group, h *events.Header, p *[events.PayloadSize]byte) e
 func (s *sender) full(l *spscLane, g *group, h *events.Header, p *[events.PayloadSize]byte) (pos uint64, ok bool, err error) {
 	e := s.eng
 	if g.onFull != nil && offerTier(s.ctx, g.onFull, h, p) {
+		if g.endPub != nil {
+			s.noteEnd(g)
+		}
 		return 0, false, nil
 	}
 	switch g.policy {

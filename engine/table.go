@@ -55,6 +55,7 @@ type group struct {
 	routes []*route
 	onFull func(*Context, *events.Raw) bool
 	onPub  func(*Context, *events.Raw) bool // the route's Binding.OnPublish
+	endPub func(*Context) error             // the route's Binding.EndPublish
 }
 
 // entry is one route of a group as its worker runs it: the compiled chain and the route's
@@ -88,6 +89,7 @@ type route struct {
 	endBatch func(*Context) error
 	onFull   func(*Context, *events.Raw) bool
 	onPub    func(*Context, *events.Raw) bool
+	endPub   func(*Context) error
 	tick     func(*Context, int64) (int, int64)
 	enders   []func() // EndBatch of the chain's BatchHandlers; nil when the tier owns them
 	m        *metrics.Route
@@ -241,7 +243,7 @@ func addToGroups(gs []*group, r *route) []*group {
 	}
 	g := &group{
 		worker: r.info.Worker, lossy: lossy, policy: r.info.Overflow, routes: []*route{r}, onFull: r.onFull,
-		onPub: r.onPub, entries: []entry{r.entry()},
+		onPub: r.onPub, endPub: r.endPub, entries: []entry{r.entry()},
 	}
 	return append(gs, g)
 }
@@ -307,7 +309,7 @@ func (e *Engine) buildRoute(reg registration) (*route, error) {
 		return nil, fmt.Errorf("tier %s: %w", reg.Tier.Name(), err)
 	}
 	r := &route{
-		info: info, node: n, step: bind.Step, endBatch: bind.EndBatch, onFull: bind.OnFull, onPub: bind.OnPublish,
+		info: info, node: n, step: bind.Step, endBatch: bind.EndBatch, onFull: bind.OnFull, onPub: bind.OnPublish, endPub: bind.EndPublish,
 		tick: bind.Tick, enders: b.enders, m: m,
 	}
 	if bind.OwnsEndBatch {

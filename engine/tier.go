@@ -55,6 +55,14 @@ type Binding struct {
 	// durable write); it must not when c.Worker() >= 0 (a handler publishing). ev is valid only
 	// during the call. Asynchronous routes only.
 	OnPublish func(c *Context, ev *events.Raw) bool
+	// EndPublish, if set, is called on the publisher's goroutine, with the same Context, once
+	// at the end of every publish call (Publish, PublishRaw, PublishBatch, a handler's Emit) in
+	// which OnPublish or OnFull took at least one of the route's events, before the call returns; its
+	// error becomes the call's. A tier that makes taken events durable waits here, once for a
+	// whole PublishBatch (one group commit), rather than in OnPublish once per event. It must
+	// not block when c.Worker() >= 0. Shared publishers (Engine.Publisher) call it after each
+	// event.
+	EndPublish func(c *Context) error
 	// Tick, if set, is called by the route's worker after every pass over its lanes, busy or
 	// idle, with the time on the engine's clock (RouteInfo.Clock): where a tier does the work
 	// that no event brings (flush a held batch whose time is up, fire a due retry, replay a

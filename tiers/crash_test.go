@@ -209,11 +209,30 @@ func crashChild(dir string) int {
 		if err != nil {
 			return fail(err)
 		}
-		for id := uint64(1); id <= crashEvents; id++ {
-			if err := engine.Publish(p, &events.Order{Header: events.Header{ID: id}, Quantity: 1}); err != nil {
+		// Alternately one event (Publish) and a batch of 2..16 (PublishBatch: under WriteAhead
+		// one group commit for the batch): every event of a call is acknowledged once the
+		// call returns.
+		batch := make([]events.Raw, 0, 16)
+		for id, n := uint64(1), 0; id <= crashEvents; n++ {
+			if n%2 == 0 {
+				if err := engine.Publish(p, &events.Order{Header: events.Header{ID: id}, Quantity: 1}); err != nil {
+					return fail(err)
+				}
+				out("A %d\n", id)
+				id++
+				continue
+			}
+			batch = batch[:0]
+			for k := 2 + n%15; k > 0 && id <= crashEvents; k-- {
+				batch = append(batch, events.ToRaw(&events.Order{Header: events.Header{ID: id, Kind: events.KindOrder}, Quantity: 1}))
+				id++
+			}
+			if err := p.PublishBatch(batch); err != nil {
 				return fail(err)
 			}
-			out("A %d\n", id)
+			for _, r := range batch {
+				out("A %d\n", r.ID)
+			}
 		}
 		_ = p.Close()
 		_, _ = io.Copy(io.Discard, os.Stdin) // the parent kills us

@@ -212,7 +212,7 @@ func (t *ReliableTier) Bind(r engine.RouteInfo, next engine.Step) (engine.Bindin
 	s.wake.Store(&wake)
 	s.stopped.Store(false) // an engine that has not begun stopping (Drain)
 	b := &reliableBinding{s: s, info: r, next: next, dead: dead, ctr: r.Metrics.Counters(r.Worker)}
-	bind := engine.Binding{Step: b.step, Tick: b.tick, OnPublish: b.onPublish}
+	bind := engine.Binding{Step: b.step, Tick: b.tick, OnPublish: b.onPublish, EndPublish: b.endPublish}
 	if !t.cfg.WriteAhead {
 		bind.OnFull = b.onFull
 	}

@@ -1,8 +1,10 @@
 package tiers_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -358,6 +360,52 @@ func TestReliableWriteAhead(t *testing.T) {
 	assert.Equal(t, uint64(31), c.Published)
 	assert.Equal(t, uint64(31), c.Spilled)
 	assert.Equal(t, uint64(31), c.Replayed)
+}
+
+// TestReliableWriteAheadBatch: under WriteAhead a PublishBatch waits for durability once for
+// the whole batch (one group commit), not once per event: far fewer syncs of the spill log than
+// events, and every event of a batch is durable when PublishBatch returns. A log that cannot
+// sync fails the batch's publish.
+func TestReliableWriteAheadBatch(t *testing.T) {
+	fs := wal.NewMemFS()
+	var syncs, failing atomic.Int64
+	fs.SetHook(func(op wal.Op, path string, n int) (int, error) {
+		if op == wal.OpSync && strings.Contains(path, "spill") {
+			syncs.Add(1)
+			if failing.Load() != 0 {
+				return 0, errors.New("disk gone")
+			}
+		}
+		return n, nil
+	})
+	rt, err := tiers.Reliable(tiers.ReliableConfig{WriteAhead: true, FS: fs, Dir: "/reliable", SegmentSize: 64 << 10})
+	require.NoError(t, err)
+	rec := newRecorder()
+	e := newEngine(t, testConfig(1), engine.Route{Name: "r", Source: "s", Tier: rt, Target: engine.To[events.Order](rec)})
+	p, err := e.NewProducer("s")
+	require.NoError(t, err)
+	const batches, size = 10, 64
+	batch := make([]events.Raw, size)
+	for b := range batches {
+		for i := range batch {
+			batch[i] = events.ToRaw(order(uint64(b*size + i + 1)))
+		}
+		require.NoError(t, p.PublishBatch(batch))
+	}
+	assert.LessOrEqual(t, syncs.Load(), int64(3*batches), "about one group commit per batch, not one per event (%d events)", batches*size)
+	require.NoError(t, drain(rt, "r", 20*time.Second))
+	assert.Equal(t, seq(1, batches*size), rec.got(), "every event, in order")
+
+	failing.Store(1)
+	for i := range batch {
+		batch[i] = events.ToRaw(order(uint64(batches*size + i + 1)))
+	}
+	assert.ErrorIs(t, p.PublishBatch(batch), wal.ErrFailed, "a batch that could not be made durable is not acknowledged")
+	require.NoError(t, p.Close())
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	_ = e.Stop(ctx)
+	assert.ErrorIs(t, rt.Close(), wal.ErrFailed, "the failed log is reported at Close too")
 }
 
 // TestReliableBindRefuses: inline routes and policies that drop events cannot be reliable.

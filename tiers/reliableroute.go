@@ -254,6 +254,24 @@ func (b *reliableBinding) onPublish(c *engine.Context, ev *events.Raw) bool {
 	return false
 }
 
+// endPublish is the route's EndPublish: with no spill window (WriteAhead, or a negative
+// SpillWindow), the publisher waits here, once per publish call, until every record it
+// appended in the call is durable (it waits for the log's newest publisher record, which is
+// at or past them). A handler's publish (c.Worker() >= 0) does not wait. The error, a failed
+// log, becomes the publish's: its events are not durable.
+func (b *reliableBinding) endPublish(c *engine.Context) error {
+	s := b.s
+	if s.cfg.SpillWindow != 0 || c.Worker() >= 0 {
+		return nil
+	}
+	if err := s.spill.WaitDurable(s.pubTail.Load()); err != nil {
+		err = fmt.Errorf("tiers: route %q: spill log: %w", s.name, err)
+		s.cfg.report(err)
+		return err
+	}
+	return nil
+}
+
 // onFull is the route's OnFull: the lane has no room, so the route starts spilling. The event
 // was counted into the lane by onPublish: it is not, unless the log fails and the route's
 // policy (block) pushes it after all.
@@ -266,8 +284,8 @@ func (b *reliableBinding) onFull(c *engine.Context, ev *events.Raw) bool {
 }
 
 // append appends the event to the log on the publisher's goroutine and, unless the publisher is
-// a worker (which must not block), waits for it to be durable (in spill mode, for all but the
-// last SpillWindow records to be). It announces itself in state
+// a worker (which must not block), waits for all but the last SpillWindow records to be durable
+// (with no window, endPublish waits for them all, once per publish call). It announces itself in state
 // (setting the flag if start, or giving up if the flag is clear); false means the lane takes
 // the event after all (the flag was cleared, or the log failed).
 //
@@ -294,7 +312,9 @@ func (b *reliableBinding) append(c *engine.Context, ev *events.Raw, start bool) 
 		s.pending.Add(-1) // not in the log: the lane takes it
 	}
 	s.state.Add(appendedOne - appending)
-	if w := uint64(s.cfg.SpillWindow); err == nil && c.Worker() < 0 && seq > w {
+	// With no window (WriteAhead, or a negative SpillWindow) the wait for durability is
+	// endPublish's, once per publish call: one group commit for a whole PublishBatch.
+	if w := uint64(s.cfg.SpillWindow); err == nil && w > 0 && c.Worker() < 0 && seq > w {
 		err = s.spill.WaitDurable(seq - w)
 	}
 	if err != nil {
