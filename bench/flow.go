@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -430,7 +431,7 @@ func (t *flowTarget) waitBacklog() error {
 	want := t.sent.Load() * int64(t.f.fanout)
 	for t.f.fanout > 0 && t.got.Load() < want {
 		if ctx.Err() != nil {
-			return fmt.Errorf("%w: after a minute, %d of %d Orders delivered", ErrFlow, t.got.Load(), want)
+			return fmt.Errorf("%w: after a minute, %d of %d Orders delivered%s", ErrFlow, t.got.Load(), want, droppedBy(t.eng))
 		}
 		time.Sleep(100 * time.Microsecond) // polling the count, not synchronising
 	}
@@ -438,6 +439,26 @@ func (t *flowTarget) waitBacklog() error {
 		return fmt.Errorf("%w: %w", ErrFlow, err)
 	}
 	return nil
+}
+
+// droppedBy names the routes of e that dropped events by their overflow policy (drop-newest,
+// drop-oldest, fail: each drop counted) as a clause for the error of a flow that did not
+// deliver every input, or returns "": a drop on the way to the timed point is the likely
+// reason (the harness counts every input; a drop elsewhere, an audit route's, is harmless).
+func droppedBy(e *engine.Engine) string {
+	if e == nil {
+		return ""
+	}
+	var parts []string
+	for _, r := range e.Routes() {
+		if c, ok := e.Counts(r.Name); ok && c.Dropped > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d (%s)", r.Name, c.Dropped, r.Overflow))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "; routes that dropped events by their overflow policy (a drop on the way to the timed point loses that input's Orders): " + strings.Join(parts, ", ")
 }
 
 var _ Target = (*flowTarget)(nil)

@@ -83,7 +83,7 @@ func TestLoadFull(t *testing.T) {
 	assert.Equal(t, "inline", by["demo-flow"].Tier)
 	assert.Equal(t, `pipeline(filter(symbol == "AAPL" && price > 0, broadcast(logger, analyzer)), market_to_signal, signal_to_order, executor)`, by["demo-flow"].Chain)
 	assert.Equal(t, 1, by["strategy/Signal/1"].Worker, "inherited from the event type")
-	assert.Equal(t, engine.Fail, by["strategy/Signal/2"].Overflow)
+	assert.Equal(t, engine.Block, by["strategy/Signal/2"].Overflow, "the default")
 	risk := by["risk/Order/1"]
 	assert.Equal(t, tiers.RetryConfig{MaxRetries: 5, InitialInterval: 50 * time.Millisecond, MaxInterval: 2 * time.Second, Multiplier: 1.5, RandomizationFactor: 0.2}, risk.Retry)
 	require.NotNil(t, risk.CircuitBreaker)
