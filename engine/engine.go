@@ -46,7 +46,10 @@ type Engine struct {
 	abort   atomic.Bool   // workers stop running routes at once (Stop's ctx expired)
 	quietCh chan struct{} // a worker reported a quiet pass
 	done    chan struct{} // closed when Stop has finished
-	wg      sync.WaitGroup
+	// finishing: a Stop returned without a worker stuck in a handler; the engine finishes
+	// stopping when it returns (see Stop). Guarded by stopMu.
+	finishing bool
+	wg        sync.WaitGroup
 
 	// Read-only after New.
 	cfg         Config

@@ -36,6 +36,9 @@ var (
 	// publish with the Emit and EmitOf adapters, whose events wait in the worker's backlog
 	// instead. (Recognising the worker's goroutine takes its thread id: Linux only.)
 	ErrSelfBlock = errors.New("engine: handler published into a full lane of its own worker")
+	// ErrHandlerStuck is wrapped, with ErrUndelivered, by a Stop whose ctx ended while a
+	// handler had not returned: Stop returned without that worker (see Stop).
+	ErrHandlerStuck = errors.New("engine: a handler did not return")
 	// ErrUndelivered is wrapped by Stop when some accepted events were not delivered.
 	ErrUndelivered = errors.New("engine: events not delivered")
 	// ErrPanic is wrapped by the DeliveryError of a handler that panicked.

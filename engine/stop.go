@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"time"
 )
 
 // Stop stops the engine: it stops intake, drains what was accepted, and stops the workers.
@@ -25,6 +26,12 @@ import (
 // reports the same way, events that reached a lane too late to be drained (a publish racing
 // Stop, which got ErrStopped). Stop leaves no goroutine of the engine behind, restores
 // GOMAXPROCS if Start changed it, and is idempotent; the engine cannot be started again.
+//
+// A handler that does not return does not hold Stop past its deadline: once ctx has ended,
+// Stop waits StopGrace more for the workers, then returns an error wrapping ErrUndelivered,
+// ErrHandlerStuck and ctx's error that names the workers still in a handler. The engine then
+// finishes stopping on its own when they return (their lanes' events are not delivered), and a
+// later Stop waits for that (or for its own ctx) and returns nil once it has happened.
 func (e *Engine) Stop(ctx context.Context) error {
 	e.stopMu.Lock()
 	defer e.stopMu.Unlock()
@@ -33,6 +40,14 @@ func (e *Engine) Stop(ctx context.Context) error {
 		return fmt.Errorf("engine: stop: %w", ErrNotStarted)
 	case stateStopped:
 		return nil
+	}
+	if e.finishing {
+		select {
+		case <-e.done:
+			return nil
+		case <-ctx.Done():
+			return fmt.Errorf("%w: %w: a worker is still in a handler: %w", ErrUndelivered, ErrHandlerStuck, ctx.Err())
+		}
 	}
 	e.mu.Lock()
 	e.state.Store(stateStopping)
@@ -56,8 +71,62 @@ func (e *Engine) Stop(ctx context.Context) error {
 	}
 	e.exit.Store(true)
 	e.wakeWorkers()
+	if err != nil && !e.waitWorkers(StopGrace) {
+		stuck := e.busyWorkers()
+		e.finishing = true
+		go func() {
+			e.wg.Wait()
+			e.finish()
+		}()
+		return fmt.Errorf("%w: %w: workers %v still in a handler %v after the deadline; the engine finishes stopping when they return, without delivering what their lanes hold: %w",
+			ErrUndelivered, ErrHandlerStuck, stuck, StopGrace, err)
+	}
 	e.wg.Wait()
+	left := e.finish()
+	if left > 0 {
+		if err == nil {
+			err = fmt.Errorf("published while stopping")
+		}
+		return fmt.Errorf("%w: %d events: %w", ErrUndelivered, left, err)
+	}
+	return nil
+}
 
+// StopGrace is how long Stop waits for the workers after its ctx has ended (they stop after the
+// handler call in progress) before it returns without them.
+const StopGrace = 100 * time.Millisecond
+
+// waitWorkers waits at most d for every worker goroutine to return; false if one has not.
+func (e *Engine) waitWorkers(d time.Duration) bool {
+	exited := make(chan struct{})
+	go func() {
+		e.wg.Wait()
+		close(exited)
+	}()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-exited:
+		return true
+	case <-t.C:
+		return false
+	}
+}
+
+// busyWorkers lists the workers whose goroutines have not returned.
+func (e *Engine) busyWorkers() []int {
+	var ids []int
+	for _, w := range e.workers {
+		if !w.exited.Load() {
+			ids = append(ids, w.id)
+		}
+	}
+	return ids
+}
+
+// finish is the end of Stop once every worker has returned: it counts (and takes out) what is
+// left in the lanes and backlogs, restores GOMAXPROCS and marks the engine stopped.
+func (e *Engine) finish() uint64 {
 	var left uint64
 	for _, w := range e.workers {
 		for _, l := range *w.lanes.Load() {
@@ -68,13 +137,7 @@ func (e *Engine) Stop(ctx context.Context) error {
 	e.restoreProcs()
 	e.state.Store(stateStopped)
 	close(e.done)
-	if left > 0 {
-		if err == nil {
-			err = fmt.Errorf("published while stopping")
-		}
-		return fmt.Errorf("%w: %d events: %w", ErrUndelivered, left, err)
-	}
-	return nil
+	return left
 }
 
 // quiesce runs rounds until one in which every worker reported a pass that found nothing, and

@@ -32,6 +32,7 @@ type worker struct {
 	ctx     Context
 	next    int64        // the earliest deadline the ticks of the last pass asked for; 0: none
 	tid     atomic.Int32 // the worker's OS thread id while it runs (0: not running, or unknown)
+	exited  atomic.Bool  // the goroutine has returned (Stop's report of stuck workers)
 
 	_ [cacheLine]byte
 	// sleeping is read by every publish to this worker, written when the worker parks and
@@ -70,6 +71,7 @@ func newWorker(e *Engine, id int) *worker {
 // run is the worker goroutine.
 func (w *worker) run(ready chan<- error) {
 	defer w.eng.wg.Done()
+	defer w.exited.Store(true)
 	if w.cpu >= 0 {
 		unpin, err := w.eng.pin(w.cpu)
 		if err != nil {
