@@ -21,6 +21,19 @@ type Context struct {
 // publisher's goroutine.
 func (c *Context) Worker() int { return c.worker }
 
+// OnWorker reports whether the calling goroutine is one of the engine's workers: a handler,
+// whether it publishes through its own Context (Emit) or through a Producer or Publisher it
+// holds. Such a goroutine must not block (a durable write, a wait for room): the worker it
+// would stall is the one that drains its lanes. For a publisher's Context it costs a system
+// call (the engine knows its workers by thread id, on Linux; elsewhere it reports Worker() >= 0),
+// so a tier asks only on the path where it would block.
+func (c *Context) OnWorker() bool {
+	if c.worker >= 0 {
+		return true
+	}
+	return c.eng.callerWorker() != nil
+}
+
 // Stopping reports whether Stop has begun. A tier that holds events (a batch, retries) hands
 // them on, or to durable storage, rather than wait for more: Stop ends once no worker finds
 // anything to do.

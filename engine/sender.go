@@ -62,12 +62,13 @@ func (s *sender) publish(src events.Source, r *events.Raw) error {
 		}
 		s.pubNo++
 	}
+	mark := len(s.ends) // a nested publish (an inline route's Emit) ends only its own
 	err := s.route(e.table.Load(), src, r)
 	if s.wake != 0 {
 		s.wakeAll()
 	}
-	if len(s.ends) > 0 {
-		err = s.endPublish(err)
+	if len(s.ends) > mark {
+		err = s.endPublish(err, mark)
 	}
 	if outer && e.state.Load() != stateRunning {
 		return s.verdict(err)
@@ -86,6 +87,7 @@ func (s *sender) publishBatch(src events.Source, rs []events.Raw) error {
 		}
 		s.pubNo++
 	}
+	mark := len(s.ends)
 	t := e.table.Load()
 	var err error
 	for i := range rs {
@@ -96,8 +98,8 @@ func (s *sender) publishBatch(src events.Source, rs []events.Raw) error {
 	if s.wake != 0 {
 		s.wakeAll()
 	}
-	if len(s.ends) > 0 {
-		err = s.endPublish(err)
+	if len(s.ends) > mark {
+		err = s.endPublish(err, mark)
 	}
 	if outer && e.state.Load() != stateRunning {
 		return s.verdict(err)
@@ -105,22 +107,25 @@ func (s *sender) publishBatch(src events.Source, rs []events.Raw) error {
 	return err
 }
 
-// endPublish calls the EndPublish of every group noted in this publish call, once each, and
-// returns err or the first of their errors.
+// endPublish calls the EndPublish of every group noted in this publish call (s.ends from
+// mark on: an outer call's are below it), once each, and returns err or the first of their
+// errors.
 //
 //go:noinline
-func (s *sender) endPublish(err error) error {
-	for i, g := range s.ends {
-		if e1 := g.endPub(s.ctx); e1 != nil && err == nil {
+func (s *sender) endPublish(err error, mark int) error {
+	for i := mark; i < len(s.ends); i++ {
+		if e1 := s.ends[i].endPub(s.ctx); e1 != nil && err == nil {
 			err = e1
 		}
 		s.ends[i] = nil
 	}
-	s.ends = s.ends[:0]
+	s.ends = s.ends[:mark]
 	return err
 }
 
-// noteEnd notes that group g's tier took an event in this publish call.
+// noteEnd notes that group g's tier took an event in this publish call. A group that an outer
+// call of this sender (an inline route's Emit runs inside its publisher's call) has noted
+// already is left to that call, which ends after this one.
 func (s *sender) noteEnd(g *group) {
 	for _, x := range s.ends {
 		if x == g {

@@ -52,7 +52,7 @@ type Binding struct {
 	// wrote it to a log that its Tick replays, say): it does not go into the lane, and neither
 	// OnFull nor the overflow policy applies. The engine counts nothing for a taken event (the
 	// tier does). Like OnFull, it gives the route a lane slot of its own. It may block (a
-	// durable write); it must not when c.Worker() >= 0 (a handler publishing). ev is valid only
+	// durable write); it must not when c.OnWorker() (a handler publishing). ev is valid only
 	// during the call. Asynchronous routes only.
 	OnPublish func(c *Context, ev *events.Raw) bool
 	// EndPublish, if set, is called on the publisher's goroutine, with the same Context, once
@@ -60,7 +60,7 @@ type Binding struct {
 	// which OnPublish or OnFull took at least one of the route's events, before the call returns; its
 	// error becomes the call's. A tier that makes taken events durable waits here, once for a
 	// whole PublishBatch (one group commit), rather than in OnPublish once per event. It must
-	// not block when c.Worker() >= 0. Shared publishers (Engine.Publisher) call it after each
+	// not block when c.OnWorker(). Shared publishers (Engine.Publisher) call it after each
 	// event.
 	EndPublish func(c *Context) error
 	// Tick, if set, is called by the route's worker after every pass over its lanes, busy or

@@ -82,7 +82,9 @@ type ReliableConfig struct {
 	OnDeadLetter func(DeadLetter)
 	// OnError, if set, is called with failures of the tier itself: a log that failed to
 	// append, sync or checkpoint (see wal.ErrFailed). It may be called from the route's worker,
-	// a publisher or the checkpointing goroutine.
+	// a publisher or the checkpointing goroutine. It is also told, from Bind, when a log
+	// recovered from a crash discarded a torn tail (bytes written but never made durable, so
+	// never acknowledged).
 	OnError func(error)
 }
 
@@ -248,6 +250,14 @@ func (t *ReliableTier) open(name string) (*reliableRoute, error) {
 	if err != nil {
 		s.spill.Close()
 		return nil, fmt.Errorf("tiers: route %q: dead-letter log: %w", name, err)
+	}
+	for _, l := range []struct {
+		what string
+		log  *wal.Log
+	}{{"spill log", s.spill}, {"dead-letter log", s.dead}} {
+		if d := l.log.Recovery().Torn; d != nil {
+			c.report(fmt.Errorf("tiers: route %q: %s: recovered from a crash: discarded a torn tail of %d bytes never made durable (%s)", name, l.what, d.Bytes, d))
+		}
 	}
 	ck := s.spill.Checkpoints()[spillConsumer]
 	s.recovered = s.spill.Last()

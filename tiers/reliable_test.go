@@ -225,6 +225,37 @@ func TestReliableSpillsWhenFull(t *testing.T) {
 // circuit gauge in the metrics says so) and the route spills everything; once the handler is
 // back, a probe closes the circuit and the backlog is replayed in publish order. Only the event
 // that opened the circuit is retried out of order.
+// TestReliableBreakerIgnoresPermanent: events the target rejects for good (ErrPermanent) are
+// dead-lettered without opening the circuit: the target answered, so healthy traffic behind a
+// burst of malformed events is not spilled.
+func TestReliableBreakerIgnoresPermanent(t *testing.T) {
+	rt := memReliable(t, tiers.ReliableConfig{
+		Retry:   fastRetry(10),
+		Breaker: &tiers.BreakerConfig{FailureThreshold: 2, OpenDuration: time.Hour, HalfOpenProbes: 1},
+	})
+	rec := newRecorder()
+	bad := fmt.Errorf("malformed: %w", tiers.ErrPermanent)
+	h := engine.Fallible(func(o *events.Order) error {
+		if o.ID <= 20 {
+			return bad
+		}
+		rec.Receive(o)
+		return nil
+	})
+	e := newEngine(t, testConfig(1), engine.Route{Name: "r", Source: "s", Tier: rt, Target: engine.To(h)})
+	p, err := e.NewProducer("s")
+	require.NoError(t, err)
+	publishN(t, p, 1, 30)
+	require.NoError(t, drain(rt, "r", 20*time.Second))
+	assert.Equal(t, seq(21, 30), rec.got(), "the healthy events were delivered at once")
+	assert.Equal(t, metrics.CircuitClosed, e.Metrics().Route("r").Counters(0).Circuit())
+	c := counts(t, e, "r")
+	assert.Equal(t, uint64(20), c.DeadLettered)
+	assert.Zero(t, c.Spilled, "an open circuit would have spilled")
+	require.NoError(t, p.Close())
+	stop(t, e)
+}
+
 func TestReliableBreakerSpillsAndReplays(t *testing.T) {
 	rt := memReliable(t, tiers.ReliableConfig{
 		Retry:   fastRetry(10),

@@ -182,8 +182,18 @@ func (b *reliableBinding) failed(c *engine.Context, ev *events.Raw, seq uint64, 
 	s := b.s
 	now := b.info.Clock.Nanotime()
 	if s.breaker != nil {
-		s.breaker.Failure(now)
-		b.noteCircuit()
+		// A permanent rejection (ErrPermanent) is the event's fault, not the target's: the
+		// target answered, so it counts as a success, and a burst of malformed events does not
+		// open the circuit on healthy traffic. A panic counts as a failure.
+		was := s.breaker.State()
+		if errors.Is(err, ErrPermanent) && p == nil {
+			s.breaker.Success(now)
+		} else {
+			s.breaker.Failure(now)
+		}
+		if s.breaker.State() != was {
+			b.noteCircuit()
+		}
 	}
 	if p != nil {
 		b.ctr.Inc(metrics.EventPanic)
@@ -250,18 +260,44 @@ func (b *reliableBinding) onPublish(c *engine.Context, ev *events.Raw) bool {
 	if b.append(c, ev, false) {
 		return true
 	}
+	if b.refuse() {
+		return true
+	}
 	b.s.laneIn.Add(1)
 	return false
+}
+
+// refuse reports whether an event the log could not take is refused rather than sent through
+// the lane: with no spill window (WriteAhead, or a negative SpillWindow) a publish must not be
+// acknowledged unless its event is durable, so once the log has failed the tier takes the event
+// (counting it as dropped, and reported to OnError by append) and endPublish fails the publish
+// with the log's error. With a window, the lane takes it, as before.
+func (b *reliableBinding) refuse() bool {
+	s := b.s
+	if s.cfg.SpillWindow != 0 || s.spill.Err() == nil {
+		return false
+	}
+	b.ctr.Inc(metrics.EventPublished)
+	b.ctr.Inc(metrics.EventDropped)
+	return true
 }
 
 // endPublish is the route's EndPublish: with no spill window (WriteAhead, or a negative
 // SpillWindow), the publisher waits here, once per publish call, until every record it
 // appended in the call is durable (it waits for the log's newest publisher record, which is
-// at or past them). A handler's publish (c.Worker() >= 0) does not wait. The error, a failed
+// at or past them). A handler's publish (c.OnWorker()) does not wait. The error, a failed
 // log, becomes the publish's: its events are not durable.
 func (b *reliableBinding) endPublish(c *engine.Context) error {
 	s := b.s
-	if s.cfg.SpillWindow != 0 || c.Worker() >= 0 {
+	if s.cfg.SpillWindow != 0 {
+		return nil
+	}
+	if err := s.spill.Err(); err != nil {
+		// Failed: WaitDurable would answer nil for records durable before the failure, but
+		// this call's events may be among those refused (refuse) or never synced.
+		return fmt.Errorf("tiers: route %q: spill log: %w", s.name, err)
+	}
+	if c.OnWorker() { // a handler, through Emit or a Producer: it must not block its worker
 		return nil
 	}
 	if err := s.spill.WaitDurable(s.pubTail.Load()); err != nil {
@@ -276,7 +312,7 @@ func (b *reliableBinding) endPublish(c *engine.Context) error {
 // was counted into the lane by onPublish: it is not, unless the log fails and the route's
 // policy (block) pushes it after all.
 func (b *reliableBinding) onFull(c *engine.Context, ev *events.Raw) bool {
-	ok := b.append(c, ev, true)
+	ok := b.append(c, ev, true) || b.refuse()
 	if ok || b.info.Overflow != engine.Block {
 		b.s.laneIn.Add(^uint64(0))
 	}
@@ -314,7 +350,7 @@ func (b *reliableBinding) append(c *engine.Context, ev *events.Raw, start bool) 
 	s.state.Add(appendedOne - appending)
 	// With no window (WriteAhead, or a negative SpillWindow) the wait for durability is
 	// endPublish's, once per publish call: one group commit for a whole PublishBatch.
-	if w := uint64(s.cfg.SpillWindow); err == nil && w > 0 && c.Worker() < 0 && seq > w {
+	if w := uint64(s.cfg.SpillWindow); err == nil && w > 0 && seq > w && !c.OnWorker() {
 		err = s.spill.WaitDurable(seq - w)
 	}
 	if err != nil {
