@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/hotpath-go/hotpath/engine"
 	"github.com/hotpath-go/hotpath/engine/metrics"
@@ -602,4 +603,42 @@ func ExampleHandlerFunc_Receive() {
 	double.Receive(&o) // a HandlerFunc is its own Receive
 	fmt.Println(o.Quantity)
 	// Output: 42
+}
+
+// askTier calls ask with the publisher's Context for every event published to its routes, and
+// lets the event go on into the lane.
+type askTier struct{ ask func(c *engine.Context) }
+
+func (askTier) Name() string { return "ask" }
+func (askTier) Inline() bool { return false }
+func (t askTier) Bind(engine.RouteInfo, engine.Step) (engine.Binding, error) {
+	return engine.Binding{OnPublish: func(c *engine.Context, _ *events.Raw) bool { t.ask(c); return false }}, nil
+}
+
+// ExampleContext_OnWorker is what a tier asks before it blocks a publisher (a durable write, say):
+// a publish from the feed may wait; one from a handler, on a worker, must not.
+func ExampleContext_OnWorker() {
+	var mu sync.Mutex
+	seen := map[uint64]bool{}
+	eng, _ := engine.New(engine.Config{Workers: 1})
+	var orders atomic.Int64
+	_ = eng.Register(engine.Route{Name: "execution", Source: "risk", Tier: askTier{ask: func(c *engine.Context) {
+		mu.Lock()
+		seen[uint64(len(seen))] = c.OnWorker()
+		mu.Unlock()
+	}}, Target: engine.To(engine.HandlerFunc[events.Order](func(*events.Order) { orders.Add(1) }))})
+	_ = eng.Register(engine.Route{Name: "risk-check", Source: "strategy",
+		Target: engine.To(engine.Transform(func(s *events.Signal) (events.Order, bool) {
+			return events.Order{Quantity: 1}, true
+		}, engine.Emit[events.Order]("risk")))})
+	_ = eng.Start()
+	feed, _ := eng.NewProducer("risk")
+	_ = engine.Publish(feed, &events.Order{Quantity: 1}) // from the feed's goroutine
+	_ = feed.Close()
+	strategy, _ := eng.NewProducer("strategy")
+	_ = engine.Publish(strategy, &events.Signal{}) // its Order is emitted by a handler
+	_ = strategy.Close()
+	_ = eng.Stop(context.Background())
+	fmt.Println("from the feed:", seen[0], "from a handler:", seen[1], "orders:", orders.Load())
+	// Output: from the feed: false from a handler: true orders: 2
 }
