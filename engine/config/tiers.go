@@ -90,6 +90,17 @@ type Tiers struct {
 	specs   map[string]TierSpec
 	closers []io.Closer     // tiers built by BuiltinTiers that hold files and goroutines
 	backlog []reliableRoute // the reliable routes built by BuiltinTiers
+	// byRoute is the reliable tier of each route name that BuiltinTiers built, kept across
+	// Loads: a reloaded route keeps its tier, and so its logs, its retry queue and what they
+	// hold (a new tier would open a second writer on the same logs, or lose what an in-memory
+	// log held).
+	byRoute map[string]reliableEntry
+}
+
+// reliableEntry is a route's reliable tier and the settings it was built with.
+type reliableEntry struct {
+	t        *tiers.ReliableTier
+	settings string
 }
 
 // reliableRoute is one route's reliable tier, for Backlog and Drain.
@@ -145,7 +156,7 @@ func (t *Tiers) reliable() []reliableRoute {
 func (t *Tiers) Close() error {
 	t.mu.Lock()
 	cs := t.closers
-	t.closers, t.backlog = nil, nil
+	t.closers, t.backlog, t.byRoute = nil, nil, nil
 	t.mu.Unlock()
 	var errs []error
 	for _, c := range cs {
@@ -154,11 +165,6 @@ func (t *Tiers) Close() error {
 	return errors.Join(errs...)
 }
 
-func (t *Tiers) track(c io.Closer) {
-	t.mu.Lock()
-	t.closers = append(t.closers, c)
-	t.mu.Unlock()
-}
 
 // NewTiers returns a registry holding inline (engine.Inline: no settings) and standard
 // (engine.Standard: worker, cpu, overflow).
@@ -247,6 +253,21 @@ func BuiltinTiers(dir string) *Tiers {
 	t.specs["reliable"] = TierSpec{Name: "reliable", Note: note,
 		Knobs: KnobWorker | KnobOverflow | KnobRetry | KnobDeadLetter | KnobCircuitBreaker,
 		New: func(o RouteOptions) (engine.Tier, error) {
+			settings := fmt.Sprintf("retry %+v, circuit_breaker %+v", o.Retry, o.CircuitBreaker)
+			if o.CircuitBreaker != nil {
+				settings = fmt.Sprintf("retry %+v, circuit_breaker %+v", o.Retry, *o.CircuitBreaker)
+			}
+			if o.DeadLetter != nil {
+				settings += ", dead_letter " + o.DeadLetter.Name
+			}
+			t.mu.Lock()
+			defer t.mu.Unlock()
+			if e, ok := t.byRoute[o.Name]; ok {
+				if e.settings != settings {
+					return nil, fmt.Errorf("a running reliable route keeps its tier (its logs and retry queue) across a reload: changing its settings (%s, was %s) needs a restart, or a new route name", settings, e.settings)
+				}
+				return e.t, nil
+			}
 			cfg := tiers.ReliableConfig{Dir: dir, Retry: o.Retry, Breaker: o.CircuitBreaker}
 			if o.DeadLetter != nil {
 				cfg.DeadLetter = o.DeadLetter.Target()
@@ -258,10 +279,12 @@ func BuiltinTiers(dir string) *Tiers {
 			if err != nil {
 				return nil, err
 			}
-			t.track(rt)
-			t.mu.Lock()
+			if t.byRoute == nil {
+				t.byRoute = map[string]reliableEntry{}
+			}
+			t.byRoute[o.Name] = reliableEntry{rt, settings}
+			t.closers = append(t.closers, rt)
 			t.backlog = append(t.backlog, reliableRoute{rt, o.Name})
-			t.mu.Unlock()
 			return rt, nil
 		}}
 	return t
