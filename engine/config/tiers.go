@@ -165,7 +165,6 @@ func (t *Tiers) Close() error {
 	return errors.Join(errs...)
 }
 
-
 // NewTiers returns a registry holding inline (engine.Inline: no settings) and standard
 // (engine.Standard: worker, cpu, overflow).
 func NewTiers() *Tiers {
