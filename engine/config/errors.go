@@ -1,6 +1,8 @@
 package config
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -64,6 +66,34 @@ type Error struct {
 	Err error
 	// Cause is the underlying error, if any (a *cond.Error, an engine error).
 	Cause error
+}
+
+// MarshalJSON writes the mistake as `hotpath routes -json` prints it: file, line, col, path,
+// text, message, kind (the sentinel's text without its "config: " prefix: "unknown key",
+// "invalid condition" ...), cause (the underlying error's text, if any) and error (Error()).
+func (e *Error) MarshalJSON() ([]byte, error) {
+	kind, cause := "", ""
+	if e.Err != nil {
+		kind = strings.TrimPrefix(e.Err.Error(), "config: ")
+	}
+	if e.Cause != nil {
+		cause = e.Cause.Error()
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	err := enc.Encode(struct {
+		File    string `json:"file"`
+		Line    int    `json:"line"`
+		Col     int    `json:"col"`
+		Path    string `json:"path"`
+		Text    string `json:"text,omitempty"`
+		Message string `json:"message"`
+		Kind    string `json:"kind,omitempty"`
+		Cause   string `json:"cause,omitempty"`
+		Error   string `json:"error"`
+	}{e.File, e.Line, e.Col, e.Path, e.Text, e.Msg, kind, cause, e.Error()})
+	return bytes.TrimRight(b.Bytes(), "\n"), err
 }
 
 // Error returns "file:line:col: path: message".

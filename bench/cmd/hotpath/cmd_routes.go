@@ -76,6 +76,7 @@ func cmdRoutes(args []string, stdout, stderr io.Writer) int {
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false) // conditions keep their > and < (strength > 0.7)
 		if err := enc.Encode(routesJSON{File: file, Workers: eng.Workers(), Routes: rows}); err != nil {
 			fmt.Fprintf(stderr, "routes: %v\n", err)
 			return 1
@@ -111,6 +112,7 @@ func routesFailed(err error, file string, asJSON bool, stdout, stderr io.Writer)
 	if asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false) // conditions keep their > and < (strength > 0.7)
 		_ = enc.Encode(routesJSON{File: file, Errors: errs.List})
 	}
 	return 1

@@ -124,16 +124,29 @@ func TestCmdRoutesMistakes(t *testing.T) {
 	assert.Equal(t, 1, code)
 	var got struct {
 		Errors []struct {
-			File      string
-			Line, Col int
-			Path, Msg string
+			File    string `json:"file"`
+			Line    int    `json:"line"`
+			Col     int    `json:"col"`
+			Path    string `json:"path"`
+			Text    string `json:"text"`
+			Message string `json:"message"`
+			Kind    string `json:"kind"`
+			Cause   string `json:"cause"`
+			Error   string `json:"error"`
 		} `json:"errors"`
 	}
 	require.NoError(t, json.Unmarshal([]byte(out), &got))
 	require.Len(t, got.Errors, 4)
-	assert.Equal(t, 7, got.Errors[1].Line)
-	assert.Equal(t, 34, got.Errors[1].Col)
-	assert.Equal(t, "routing.strategy.Signal.routes[0].condition", got.Errors[1].Path)
+	e := got.Errors[1]
+	assert.Equal(t, bad, e.File)
+	assert.Equal(t, 7, e.Line)
+	assert.Equal(t, 34, e.Col)
+	assert.Equal(t, "routing.strategy.Signal.routes[0].condition", e.Path)
+	assert.Equal(t, "invalid condition", e.Kind, "the kind of mistake, for scripts to branch on")
+	assert.Contains(t, e.Message, `condition "strength > 'high'"`, "conditions are not HTML-escaped")
+	assert.NotEmpty(t, e.Cause)
+	assert.Equal(t, bad+`:7:34: routing.strategy.Signal.routes[0].condition: `+e.Message, e.Error)
+	assert.Equal(t, "unknown component", got.Errors[2].Kind)
 
 	code, _, stderr = runRoutes(t, filepath.Join(t.TempDir(), "missing.yaml"))
 	assert.Equal(t, 1, code)
