@@ -57,8 +57,8 @@ func FuzzLoad(f *testing.F) {
 			t.Fatalf("error %v is not a non-empty *config.Errors", err)
 		}
 		for _, e := range errs.List {
-			if e.Err == nil || e.Msg == "" || e.Line < 0 || e.Col < 0 {
-				t.Fatalf("malformed mistake %#v", e)
+			if e.Err == nil || e.Msg == "" || e.Line < 1 || e.Col < 1 || e.File == "" {
+				t.Fatalf("malformed mistake (every mistake has a message, a sentinel and a file:line:col) %#v", e)
 			}
 		}
 	})
