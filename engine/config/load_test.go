@@ -131,6 +131,37 @@ routing:
 	assert.ErrorIs(t, err, config.ErrSetting)
 }
 
+// TestBreakerAliases: circuit_breaker takes gobreaker's names, timeout and max_requests, for
+// open_duration and half_open_probes; writing both names of one setting is a mistake at the
+// second.
+func TestBreakerAliases(t *testing.T) {
+	l, _ := demoLoader(t)
+	for _, tc := range []struct {
+		name, breaker string
+		want          tiers.BreakerConfig
+		mistake       string
+	}{
+		{"ours", "{failure_threshold: 3, open_duration: 5s, half_open_probes: 2}", tiers.BreakerConfig{FailureThreshold: 3, OpenDuration: 5 * time.Second, HalfOpenProbes: 2}, ""},
+		{"gobreaker's", "{failure_threshold: 3, timeout: 5s, max_requests: 2}", tiers.BreakerConfig{FailureThreshold: 3, OpenDuration: 5 * time.Second, HalfOpenProbes: 2}, ""},
+		{"both", "{open_duration: 5s, timeout: 6s}", tiers.BreakerConfig{}, `t.yaml:6:90: routing.risk.Order.routes[0].circuit_breaker.timeout: timeout is another name for open_duration (line 6, col 71); give one of them`},
+	} {
+		cfg, err := l.Load("t.yaml", []byte(`
+routing:
+  risk:
+    Order:
+      tier: reliable
+      routes: [{type: pipeline, steps: [execution], circuit_breaker: `+tc.breaker+`}]
+`))
+		if tc.mistake != "" {
+			assert.Equal(t, []string{tc.mistake}, mistakes(t, err), tc.name)
+			continue
+		}
+		require.NoError(t, err, tc.name)
+		require.NotNil(t, cfg.Routes[0].CircuitBreaker, tc.name)
+		assert.Equal(t, tc.want, *cfg.Routes[0].CircuitBreaker, tc.name)
+	}
+}
+
 func TestAnchorsAndMergeKeys(t *testing.T) {
 	l, _ := demoLoader(t)
 	cfg, err := l.Load("t.yaml", []byte(`

@@ -81,6 +81,14 @@ func TestReloadReliableRoute(t *testing.T) {
 			_, err = l.Load("c.yaml", []byte(changed))
 			require.ErrorContains(t, err, "needs a restart", "new settings for a running reliable route")
 
+			fresh := config.BuiltinTiers(dir) // a config loaded, never applied, may change settings
+			lf := config.Loader{Components: comps, Kinds: events.NewRegistry(), Tiers: fresh}
+			_, err = lf.Load("d.yaml", []byte(y))
+			require.NoError(t, err)
+			_, err = lf.Load("e.yaml", []byte(changed))
+			require.NoError(t, err, "nothing runs on the first one's tier")
+			require.NoError(t, fresh.Close())
+
 			failing.Store(false)
 			close(gate)
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

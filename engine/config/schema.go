@@ -38,7 +38,8 @@ var (
 	setKeys     = append([]string{"routes"}, optionKeys...)
 	routeKeys   = append([]string{"type", "name", "steps", "condition", "target", "targets"}, optionKeys...)
 	retryKeys   = []string{"max_retries", "initial_interval", "max_interval", "multiplier", "randomization_factor"}
-	breakerKeys = []string{"failure_threshold", "open_duration", "half_open_probes"}
+	// timeout and max_requests are gobreaker's names for open_duration and half_open_probes.
+	breakerKeys = []string{"failure_threshold", "open_duration", "half_open_probes", "timeout", "max_requests"}
 	routeTypes  = []string{"pipeline", "filter", "broadcast"}
 	overflows   = []string{"block", "drop-newest", "drop-oldest", "fail"}
 	// typeKeys says which keys each route type takes.
@@ -488,6 +489,8 @@ func (d *decoder) decodeOptions(fs map[string]entry) optSpec {
 			if _, null := n.(*ast.NullNode); !null { // circuit_breaker: (no value) means the defaults
 				if bf, ok := d.fields(n, e.path, "circuit_breaker", breakerKeys, nil); ok {
 					o.breaker.threshold = d.intOpt(bf, "failure_threshold", "failure_threshold", 1, 1<<20)
+					d.alias(bf, "open_duration", "timeout")
+					d.alias(bf, "half_open_probes", "max_requests")
 					o.breaker.open = d.durOpt(bf, "open_duration", "open_duration", time.Millisecond, 24*time.Hour)
 					o.breaker.probes = d.intOpt(bf, "half_open_probes", "half_open_probes", 1, 1<<20)
 				}
@@ -495,6 +498,22 @@ func (d *decoder) decodeOptions(fs map[string]entry) optSpec {
 		}
 	}
 	return o
+}
+
+// alias lets a mapping use other, another library's name for key (gobreaker's timeout for
+// open_duration, say): it moves the entry to key, and reports a mistake at other when both are
+// written.
+func (d *decoder) alias(fs map[string]entry, key, other string) {
+	e, ok := fs[other]
+	if !ok {
+		return
+	}
+	delete(fs, other)
+	if first, both := fs[key]; both {
+		d.errs.at(e.at, e.path, other, ErrDuplicateKey, "%s is another name for %s (line %d, col %d); give one of them", other, key, first.at.line, first.at.col)
+		return
+	}
+	fs[key] = e
 }
 
 func (d *decoder) strOpt(fs map[string]entry, key, what string) *opt[string] {

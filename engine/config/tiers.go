@@ -262,10 +262,29 @@ func BuiltinTiers(dir string) *Tiers {
 			t.mu.Lock()
 			defer t.mu.Unlock()
 			if e, ok := t.byRoute[o.Name]; ok {
-				if e.settings != settings {
+				if e.settings == settings {
+					return e.t, nil
+				}
+				if _, err := e.t.Backlog(o.Name); !errors.Is(err, tiers.ErrNoRoute) {
 					return nil, fmt.Errorf("a running reliable route keeps its tier (its logs and retry queue) across a reload: changing its settings (%s, was %s) needs a restart, or a new route name", settings, e.settings)
 				}
-				return e.t, nil
+				// Loaded before but never bound (a configuration validated, not applied): the
+				// new settings take its place.
+				if err := e.t.Close(); err != nil {
+					return nil, err
+				}
+				for i, c := range t.closers {
+					if c == io.Closer(e.t) {
+						t.closers = append(t.closers[:i], t.closers[i+1:]...)
+						break
+					}
+				}
+				for i, r := range t.backlog {
+					if r.t == e.t {
+						t.backlog = append(t.backlog[:i], t.backlog[i+1:]...)
+						break
+					}
+				}
 			}
 			cfg := tiers.ReliableConfig{Dir: dir, Retry: o.Retry, Breaker: o.CircuitBreaker}
 			if o.DeadLetter != nil {
