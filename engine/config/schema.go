@@ -31,13 +31,13 @@ import (
 // circuit_breaker {failure_threshold, open_duration, half_open_probes}.
 
 var (
-	topKeys     = []string{"routing", "engine"}
-	engineKeys  = []string{"workers", "cpus", "ring_size", "batch", "backlog", "wait", "publish_wait"}
-	optionKeys  = []string{"tier", "overflow", "worker", "cpu", "batch_size", "max_wait", "retry", "dead_letter", "circuit_breaker"}
-	stepKeys    = []string{"type", "steps", "condition", "target", "targets"}
-	setKeys     = append([]string{"routes"}, optionKeys...)
-	routeKeys   = append([]string{"type", "name", "steps", "condition", "target", "targets"}, optionKeys...)
-	retryKeys   = []string{"max_retries", "initial_interval", "max_interval", "multiplier", "randomization_factor"}
+	topKeys    = []string{"routing", "engine"}
+	engineKeys = []string{"workers", "cpus", "ring_size", "batch", "backlog", "wait", "publish_wait"}
+	optionKeys = []string{"tier", "overflow", "worker", "cpu", "batch_size", "max_wait", "retry", "dead_letter", "circuit_breaker"}
+	stepKeys   = []string{"type", "steps", "condition", "target", "targets"}
+	setKeys    = append([]string{"routes"}, optionKeys...)
+	routeKeys  = append([]string{"type", "name", "steps", "condition", "target", "targets"}, optionKeys...)
+	retryKeys  = []string{"max_retries", "initial_interval", "max_interval", "multiplier", "randomization_factor"}
 	// timeout and max_requests are gobreaker's names for open_duration and half_open_probes.
 	breakerKeys = []string{"failure_threshold", "open_duration", "half_open_probes", "timeout", "max_requests"}
 	routeTypes  = []string{"pipeline", "filter", "broadcast"}
