@@ -161,7 +161,7 @@ func ExampleDefaultConfig() {
 	fmt.Println(q.Duration)
 	// Output:
 	// 2s 100000 3
-	// 300ms
+	// 200ms
 }
 
 func ExampleConfig_Validate() {
