@@ -183,38 +183,60 @@ func (e *Engine) sharedFull(c *Context, l *mpmcLane, g *group, it *item) (pushed
 }
 
 // waitShared pushes it into the shared lane l, waiting while the lane is full as a dedicated
-// producer does (sender.full): with Config.PublishWait's stages, waking the worker if it is
-// parked, until there is room, the lane closes (Stop) or Stop aborts.
+// producer does (sender.full, roomWait) until there is room, the lane closes (Stop) or Stop
+// aborts.
 func (e *Engine) waitShared(l *mpmcLane, it *item) (pushed bool, err error) {
-	wt := e.cfg.PublishWait
-	nap := time.Microsecond
-	timed := wt.SpinFor > 0 || wt.YieldFor > 0
-	var start time.Time
-	var waited time.Duration
-	if timed {
-		start = time.Now()
-	}
-	for i := 0; ; i++ {
+	rw := e.roomWait(l.w)
+	for {
 		if l.ring.TryPush(*it) {
 			return true, nil
 		}
 		if l.ring.Closed() || e.abort.Load() {
 			return false, ErrStopped
 		}
-		if l.w.sleeping.Load() {
-			l.w.signal()
-		}
-		if i&63 == 63 && timed {
-			waited = time.Since(start)
-		}
-		switch wt.Stage(i, waited) {
-		case ring.StageSpin:
-			cpuRelax()
-		case ring.StageYield:
-			runtime.Gosched()
-		default:
-			time.Sleep(nap)
-			nap = min(2*nap, e.cfg.MaxNap)
-		}
+		rw.pause()
 	}
+}
+
+// roomWaiter is a publisher's wait for room in a full lane of worker w, between two tries:
+// Config.PublishWait's stages (spin, yield, then naps doubling up to MaxNap), waking the worker
+// if it is parked. Off the hot path: a publish takes it only when the lane is full.
+type roomWaiter struct {
+	w      *worker
+	wt     ring.Wait
+	maxNap time.Duration
+	nap    time.Duration
+	timed  bool // the stages are bounded by time: waited is kept
+	start  time.Time
+	waited time.Duration
+	i      int
+}
+
+// roomWait starts a wait for room in a lane of w.
+func (e *Engine) roomWait(w *worker) roomWaiter {
+	rw := roomWaiter{w: w, wt: e.cfg.PublishWait, maxNap: e.cfg.MaxNap, nap: time.Microsecond}
+	if rw.timed = rw.wt.SpinFor > 0 || rw.wt.YieldFor > 0; rw.timed {
+		rw.start = time.Now()
+	}
+	return rw
+}
+
+// pause waits once, by the stage the wait has reached.
+func (rw *roomWaiter) pause() {
+	if rw.w.sleeping.Load() {
+		rw.w.signal()
+	}
+	if rw.i&63 == 63 && rw.timed {
+		rw.waited = time.Since(rw.start)
+	}
+	switch rw.wt.Stage(rw.i, rw.waited) {
+	case ring.StageSpin:
+		cpuRelax()
+	case ring.StageYield:
+		runtime.Gosched()
+	default:
+		time.Sleep(rw.nap)
+		rw.nap = min(2*rw.nap, rw.maxNap)
+	}
+	rw.i++
 }

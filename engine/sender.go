@@ -2,12 +2,9 @@ package engine
 
 import (
 	"math/bits"
-	"runtime"
-	"time"
 
 	"github.com/hotpath-go/hotpath/engine/metrics"
 	"github.com/hotpath-go/hotpath/events"
-	"github.com/hotpath-go/hotpath/ring"
 )
 
 // Engine-reserved bits of Header.Flags (events reserves bits 16..31 for hotpath; bit 31 is
@@ -232,36 +229,15 @@ func (s *sender) full(l *spscLane, g *group, h *events.Header, p *[events.Payloa
 		e.dropped(g)
 		return 0, false, ErrSelfBlock
 	}
-	wt := e.cfg.PublishWait
-	nap := time.Microsecond
-	timed := wt.SpinFor > 0 || wt.YieldFor > 0
-	var start time.Time
-	var waited time.Duration
-	if timed {
-		start = time.Now()
-	}
-	for i := 0; ; i++ {
+	rw := e.roomWait(l.w)
+	for {
 		if pos, ok := l.ring.TryReserve(1); ok {
 			return pos, true, nil
 		}
 		if e.abort.Load() {
 			return 0, false, ErrStopped
 		}
-		if l.w.sleeping.Load() {
-			l.w.signal()
-		}
-		if i&63 == 63 && timed {
-			waited = time.Since(start)
-		}
-		switch wt.Stage(i, waited) {
-		case ring.StageSpin:
-			cpuRelax()
-		case ring.StageYield:
-			runtime.Gosched()
-		default:
-			time.Sleep(nap)
-			nap = min(2*nap, e.cfg.MaxNap)
-		}
+		rw.pause()
 	}
 }
 

@@ -105,7 +105,6 @@ func TestWriteAheadWaitsForSync(t *testing.T) {
 // only thing delivered.
 func TestWriteAheadFailedLog(t *testing.T) {
 	fs := wal.NewMemFS()
-	var failing sync.Once
 	fail := make(chan struct{})
 	fs.SetHook(func(op wal.Op, path string, n int) (int, error) {
 		if op == wal.OpSync && strings.Contains(path, "/spill/") {
@@ -124,7 +123,7 @@ func TestWriteAheadFailedLog(t *testing.T) {
 	require.NoError(t, err)
 	publishN(t, p, 1, 5)
 	require.NoError(t, drain(rt, "r", 20*time.Second)) // delivered before the log fails
-	failing.Do(func() { close(fail) })
+	close(fail)
 	for id := uint64(6); id <= 10; id++ {
 		assert.ErrorIs(t, engine.Publish(p, order(id)), wal.ErrFailed, "event %d acknowledged on a failed log", id)
 	}
